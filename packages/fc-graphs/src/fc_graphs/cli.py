@@ -1,0 +1,32 @@
+"""The ``fc-graphs`` command-line tool: a thin layer over the fc_graphs Python API.
+
+Heavy libraries are imported inside the commands that need them, so ``fc-graphs --help``
+answers at once.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from fc_utils.cli_helpers import FcArgumentParser, add_schema_command, make_parser, run
+
+from fc_graphs import __version__
+
+__all__ = ["build_parser", "main"]
+
+
+def build_parser() -> FcArgumentParser:
+    """Build the argument parser of ``fc-graphs``."""
+    parser = make_parser("fc-graphs", "Build the encoder, processor and decoder graphs between a data grid and hidden meshes.", version=__version__)
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+    add_schema_command(commands, ['graph-metadata'])
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run ``fc-graphs`` with ``argv`` (default: ``sys.argv[1:]``); return the exit status."""
+    return run(build_parser(), argv)
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

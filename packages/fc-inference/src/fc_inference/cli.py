@@ -1,0 +1,32 @@
+"""The ``fc-inference`` command-line tool: a thin layer over the fc_inference Python API.
+
+Heavy libraries are imported inside the commands that need them, so ``fc-inference --help``
+answers at once.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from fc_utils.cli_helpers import FcArgumentParser, add_schema_command, make_parser, run
+
+from fc_inference import __version__
+
+__all__ = ["build_parser", "main"]
+
+
+def build_parser() -> FcArgumentParser:
+    """Build the argument parser of ``fc-inference``."""
+    parser = make_parser("fc-inference", "Run autoregressive forecasts from fc checkpoints and verify them.", version=__version__)
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+    add_schema_command(commands, ['forecast-metadata'])
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run ``fc-inference`` with ``argv`` (default: ``sys.argv[1:]``); return the exit status."""
+    return run(build_parser(), argv)
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
