@@ -1,4 +1,4 @@
-""""Did you mean …?" suggestions for misspelled names (config keys, plugin names, variables)."""
+""" "Did you mean …?" suggestions for misspelled names (config keys, plugin names, variables)."""
 
 from __future__ import annotations
 
