@@ -8,7 +8,14 @@ import logging
 import pytest
 
 from fc_config.exceptions import ConfigError, FcError
-from fc_utils.cli_helpers import ExitCode, add_command, configure_logging, format_error, make_parser, run
+from fc_utils.cli_helpers import (
+    ExitCode,
+    add_command,
+    configure_logging,
+    format_error,
+    make_parser,
+    run,
+)
 from fc_utils.progress import ProgressBar, progress, progress_enabled, set_progress_enabled
 
 
@@ -27,15 +34,21 @@ def test_success_returns_the_commands_status() -> None:
 
 def test_fc_error_is_one_paragraph_without_traceback(capsys: pytest.CaptureFixture[str]) -> None:
     def fail(args: argparse.Namespace) -> None:
-        raise ConfigError("model.num_layers: 'four' is not an integer.", hint="Write a whole number.")
+        raise ConfigError(
+            "model.num_layers: 'four' is not an integer.", hint="Write a whole number."
+        )
 
     assert run(_parser(fail), ["go"]) == ExitCode.INVALID_INPUT
     err = capsys.readouterr().err
-    assert err.startswith("fc-test: error: model.num_layers: 'four' is not an integer. Write a whole number.")
+    assert err.startswith(
+        "fc-test: error: model.num_layers: 'four' is not an integer. Write a whole number."
+    )
     assert "Traceback" not in err
 
 
-def test_debug_shows_the_traceback_before_or_after_the_command(capsys: pytest.CaptureFixture[str]) -> None:
+def test_debug_shows_the_traceback_before_or_after_the_command(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
     def fail(args: argparse.Namespace) -> None:
         raise FcError("broken")
 
@@ -88,7 +101,9 @@ def test_version_and_help_return_zero(capsys: pytest.CaptureFixture[str]) -> Non
 
 
 def test_multiline_errors_keep_their_lines() -> None:
-    text = format_error(ConfigError("2 problems in recipe.yaml:\n- dates.start: bad\n- input: missing"), "fc-x")
+    text = format_error(
+        ConfigError("2 problems in recipe.yaml:\n- dates.start: bad\n- input: missing"), "fc-x"
+    )
     assert text.splitlines() == [
         "fc-x: error: 2 problems in recipe.yaml:",
         "  - dates.start: bad",
@@ -106,7 +121,9 @@ def test_multiline_errors_keep_their_lines() -> None:
         (0, False, True, logging.DEBUG, logging.DEBUG),
     ],
 )
-def test_logging_levels(verbose: int, quiet: bool, debug: bool, fc_level: int, root_level: int) -> None:
+def test_logging_levels(
+    verbose: int, quiet: bool, debug: bool, fc_level: int, root_level: int
+) -> None:
     configure_logging(verbose, quiet, debug)
     assert logging.getLogger("fc_datasets").level == fc_level
     assert logging.getLogger().level == root_level
@@ -121,7 +138,9 @@ def test_quiet_turns_progress_off() -> None:
         set_progress_enabled(None)
 
 
-def test_progress_yields_every_item_with_and_without_a_bar(capsys: pytest.CaptureFixture[str]) -> None:
+def test_progress_yields_every_item_with_and_without_a_bar(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
     for enabled in (False, True):
         set_progress_enabled(enabled)
         try:

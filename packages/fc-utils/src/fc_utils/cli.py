@@ -8,7 +8,6 @@ and is it intact.
 from __future__ import annotations
 
 import argparse
-import json
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -48,23 +47,29 @@ def _dates(args: argparse.Namespace) -> int:
 
     rng = DateRange(args.start, args.end, args.frequency, missing=args.missing or ())
     parts = rng.split(args.parts) if args.parts else [rng]
-    summary = {
-        "start": str(rng.dates[0]),
-        "end": str(rng.dates[-1]),
-        "frequency": frequency_to_string(rng.frequency),
-        "dates": len(rng),
-        "missing": [str(d) for d in rng.missing],
-        "parts": [{"start": str(p.dates[0]), "end": str(p.dates[-1]), "dates": len(p)} for p in parts],
-    }
+    missing = [str(d) for d in rng.missing]
+    frequency = frequency_to_string(rng.frequency)
+    part_rows = [
+        {"start": str(p.dates[0]), "end": str(p.dates[-1]), "dates": len(p)} for p in parts
+    ]
     if args.json:
-        echo_json(summary)
+        echo_json(
+            {
+                "start": str(rng.dates[0]),
+                "end": str(rng.dates[-1]),
+                "frequency": frequency,
+                "dates": len(rng),
+                "missing": missing,
+                "parts": part_rows,
+            }
+        )
         return 0
-    echo(f"{summary['dates']} dates from {summary['start']} to {summary['end']} every {summary['frequency']}")
-    if summary["missing"]:
-        echo(f"  {len(summary['missing'])} missing: {', '.join(summary['missing'])}")
+    echo(f"{len(rng)} dates from {rng.dates[0]} to {rng.dates[-1]} every {frequency}")
+    if missing:
+        echo(f"  {len(missing)} missing: {', '.join(missing)}")
     if args.parts:
-        for i, part in enumerate(summary["parts"], 1):
-            echo(f"  part {i}/{len(parts)}: {part['start']} … {part['end']} ({part['dates']} dates)")
+        for i, row in enumerate(part_rows, 1):
+            echo(f"  part {i}/{len(parts)}: {row['start']} … {row['end']} ({row['dates']} dates)")
     return 0
 
 
@@ -112,12 +117,18 @@ def _inspect(args: argparse.Namespace) -> int:
     from fc_utils.artifact import read_artifact
 
     art = read_artifact(args.path, verify=not args.no_verify)
-    tensors = {name: {"dtype": str(a.dtype), "shape": list(a.shape)} for name, a in art.tensors.items()}
+    tensors = {
+        name: {"dtype": str(a.dtype), "shape": list(a.shape)} for name, a in art.tensors.items()
+    }
     if args.json:
         echo_json({"header": art.header, "metadata": art.metadata, "tensors": tensors})
         return 0
-    echo(f"{args.path}: fc artifact of kind '{art.kind}' (container version {art.header.get('container_version')})")
-    echo(f"  created {art.header.get('created')}; checksums {'verified' if not args.no_verify else 'not checked'}")
+    echo(
+        f"{args.path}: fc artifact of kind '{art.kind}' (container version {art.header.get('container_version')})"
+    )
+    echo(
+        f"  created {art.header.get('created')}; checksums {'verified' if not args.no_verify else 'not checked'}"
+    )
     echo(f"  metadata keys: {', '.join(art.metadata) or '(none)'}")
     echo(f"  {len(tensors)} tensors:")
     for name, t in tensors.items():
@@ -142,9 +153,13 @@ def build_parser() -> FcArgumentParser:
     )
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
 
-    cmd = add_command(commands, "grid", _grid, help="describe a grid by name (O96, N320, F90, 1p0, 0.25x0.25)")
+    cmd = add_command(
+        commands, "grid", _grid, help="describe a grid by name (O96, N320, F90, 1p0, 0.25x0.25)"
+    )
     cmd.add_argument("name", help="grid name")
-    cmd.add_argument("-o", "--output", metavar="FILE.npz", help="write the latitudes and longitudes to FILE.npz")
+    cmd.add_argument(
+        "-o", "--output", metavar="FILE.npz", help="write the latitudes and longitudes to FILE.npz"
+    )
     cmd.add_argument("--json", action="store_true", help="print a JSON description")
 
     cmd = add_command(commands, "dates", _dates, help="expand a date range and split it into parts")
@@ -152,16 +167,27 @@ def build_parser() -> FcArgumentParser:
     cmd.add_argument("end", help="last date (a loose end such as 2020 means the end of 2020)")
     cmd.add_argument("frequency", help="step between dates: 6h, PT6H, 1d, 30m ...")
     cmd.add_argument("--missing", nargs="*", metavar="DATE", help="dates known to be missing")
-    cmd.add_argument("--parts", type=int, metavar="N", help="show how the range splits into N parts")
+    cmd.add_argument(
+        "--parts", type=int, metavar="N", help="show how the range splits into N parts"
+    )
     cmd.add_argument("--json", action="store_true", help="print JSON")
 
-    cmd = add_command(commands, "forcings", _forcings, help="list computed forcings, or compute them on a grid")
+    cmd = add_command(
+        commands, "forcings", _forcings, help="list computed forcings, or compute them on a grid"
+    )
     cmd.add_argument("names", nargs="*", help="forcing names (default: all)")
     cmd.add_argument("--grid", help="grid name; with --date, print statistics of each forcing")
-    cmd.add_argument("--date", default="2020-01-01T00", help="date for --grid (default: %(default)s)")
+    cmd.add_argument(
+        "--date", default="2020-01-01T00", help="date for --grid (default: %(default)s)"
+    )
     cmd.add_argument("--json", action="store_true", help="print JSON")
 
-    cmd = add_command(commands, "provenance", _provenance, help="print the provenance record fc stores in artifacts")
+    cmd = add_command(
+        commands,
+        "provenance",
+        _provenance,
+        help="print the provenance record fc stores in artifacts",
+    )
     cmd.add_argument("--input", nargs="*", metavar="FILE", help="files whose sha256 to record")
 
     cmd = add_command(commands, "inspect", _inspect, help="show what an fc artifact file holds")
@@ -169,7 +195,9 @@ def build_parser() -> FcArgumentParser:
     cmd.add_argument("--no-verify", action="store_true", help="skip the checksum verification")
     cmd.add_argument("--json", action="store_true", help="print JSON")
 
-    cmd = add_command(commands, "verify", _verify, help="check an fc artifact file is complete and intact")
+    cmd = add_command(
+        commands, "verify", _verify, help="check an fc artifact file is complete and intact"
+    )
     cmd.add_argument("path", help="artifact file")
     return parser
 

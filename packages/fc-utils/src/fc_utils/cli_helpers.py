@@ -32,7 +32,6 @@ from typing import Any, NoReturn
 
 from fc_config.exceptions import FcError
 from fc_config.suggest import did_you_mean
-
 from fc_utils.progress import set_progress_enabled
 
 __all__ = [
@@ -164,11 +163,21 @@ def configure_logging(verbose: int = 0, quiet: bool = False, debug: bool = False
     else:
         fc_level, other_level = logging.INFO, logging.WARNING
     handler = logging.StreamHandler(sys.stderr)
-    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)-7s %(name)s: %(message)s", "%H:%M:%S"))
+    handler.setFormatter(
+        logging.Formatter("%(asctime)s %(levelname)-7s %(name)s: %(message)s", "%H:%M:%S")
+    )
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(other_level)
-    for name in ("fc_config", "fc_utils", "fc_datasets", "fc_graphs", "fc_models", "fc_training", "fc_inference"):
+    for name in (
+        "fc_config",
+        "fc_utils",
+        "fc_datasets",
+        "fc_graphs",
+        "fc_models",
+        "fc_training",
+        "fc_inference",
+    ):
         logging.getLogger(name).setLevel(fc_level)
     set_progress_enabled(False if quiet else None)
 
@@ -264,7 +273,9 @@ def add_schema_command(subparsers: Any, names: Sequence[str]) -> FcArgumentParse
             from pathlib import Path
 
             Path(args.output).write_text(text + "\n", encoding="utf-8")
-            logging.getLogger("fc_utils.cli").info("wrote the JSON Schema of %s to %s", args.name, args.output)
+            logging.getLogger("fc_utils.cli").info(
+                "wrote the JSON Schema of %s to %s", args.name, args.output
+            )
         else:
             echo(text)
         return 0
@@ -273,8 +284,17 @@ def add_schema_command(subparsers: Any, names: Sequence[str]) -> FcArgumentParse
         subparsers,
         "schema",
         _schema,
-        help="print the JSON Schema of " + ("/".join(names) if len(names) < 3 else "this package's documents"),
+        help="print the JSON Schema of "
+        + ("/".join(names) if len(names) < 3 else "this package's documents"),
     )
-    cmd.add_argument("name", nargs="?", default=names[0], choices=list(names), help=f"schema name (default: {names[0]})")
-    cmd.add_argument("-o", "--output", metavar="FILE", help="write to FILE instead of standard output")
+    cmd.add_argument(
+        "name",
+        nargs="?",
+        default=names[0],
+        choices=list(names),
+        help=f"schema name (default: {names[0]})",
+    )
+    cmd.add_argument(
+        "-o", "--output", metavar="FILE", help="write to FILE instead of standard output"
+    )
     return cmd

@@ -41,12 +41,16 @@ class ProgressBar:
     When progress is disabled it does nothing, at no cost, so library code can use it unconditionally.
     """
 
-    def __init__(self, total: float | None = None, desc: str | None = None, unit: str = "it", **kwargs: Any) -> None:
+    def __init__(
+        self, total: float | None = None, desc: str | None = None, unit: str = "it", **kwargs: Any
+    ) -> None:
         self._bar: Any = None
         if progress_enabled():
             from tqdm.auto import tqdm
 
-            self._bar = tqdm(total=total, desc=desc, unit=unit, dynamic_ncols=True, leave=False, **kwargs)
+            self._bar = tqdm(
+                total=total, desc=desc, unit=unit, dynamic_ncols=True, leave=False, **kwargs
+            )
 
     def update(self, n: float = 1) -> None:
         """Advance the bar by ``n`` units."""
