@@ -9,7 +9,15 @@ import sys
 import time
 from pathlib import Path
 
-TOOLS = ["fc-config", "fc-utils", "fc-datasets", "fc-graphs", "fc-models", "fc-training", "fc-inference"]
+TOOLS = [
+    "fc-config",
+    "fc-utils",
+    "fc-datasets",
+    "fc-graphs",
+    "fc-models",
+    "fc-training",
+    "fc-inference",
+]
 
 
 def _tool(name: str) -> str:
@@ -30,5 +38,10 @@ def run() -> list[tuple[str, str]]:
             t0 = time.perf_counter()
             subprocess.run([_tool(tool), "--help"], check=True, stdout=subprocess.DEVNULL)
             times.append(time.perf_counter() - t0)
-        rows.append((f"{tool} --help (median of 7, whole process)", f"{statistics.median(times) * 1000:7.0f} ms"))
+        rows.append(
+            (
+                f"{tool} --help (median of 7, whole process)",
+                f"{statistics.median(times) * 1000:7.0f} ms",
+            )
+        )
     return rows

@@ -35,8 +35,13 @@ def run_process(argv: list[str]) -> tuple[float, float]:
 
 def python_snippet_peak_mb(code: str) -> tuple[float, float]:
     """Run a Python snippet in a fresh interpreter; return (seconds, its own peak RSS in MB)."""
-    wrapped = code + "\nimport resource, sys\nsys.stderr.write(str(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss))\n"
+    wrapped = (
+        code
+        + "\nimport resource, sys\nsys.stderr.write(str(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss))\n"
+    )
     t0 = time.perf_counter()
-    done = subprocess.run([sys.executable, "-c", wrapped], check=True, capture_output=True, text=True)
+    done = subprocess.run(
+        [sys.executable, "-c", wrapped], check=True, capture_output=True, text=True
+    )
     elapsed = time.perf_counter() - t0
     return elapsed, int(done.stderr.strip().splitlines()[-1]) / 1024

@@ -29,14 +29,23 @@ def _load(path: Path):  # type: ignore[no-untyped-def]
 def main() -> int:
     available = sorted(p.stem.removeprefix("bench_") for p in HERE.glob("bench_*.py"))
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("names", nargs="*", metavar="NAME", help=f"benchmarks to run (default: all of {', '.join(available)})")
+    parser.add_argument(
+        "names",
+        nargs="*",
+        metavar="NAME",
+        help=f"benchmarks to run (default: all of {', '.join(available)})",
+    )
     args = parser.parse_args()
     unknown = sorted(set(args.names) - set(available))
     if unknown:
-        parser.error(f"unknown benchmark(s) {', '.join(unknown)}; available: {', '.join(available)}")
+        parser.error(
+            f"unknown benchmark(s) {', '.join(unknown)}; available: {', '.join(available)}"
+        )
     names = args.names or available
-    print(f"fc benchmarks on {platform.node() or 'this machine'}: {platform.processor() or platform.machine()}, "
-          f"Python {platform.python_version()}")
+    print(
+        f"fc benchmarks on {platform.node() or 'this machine'}: {platform.processor() or platform.machine()}, "
+        f"Python {platform.python_version()}"
+    )
     for name in names:
         module = _load(HERE / f"bench_{name}.py")
         print(f"\n== {name}: {(module.__doc__ or '').strip().splitlines()[0]}")

@@ -46,10 +46,36 @@ IMPORT_TO_DIST = {
 #: Modules a package must never import, whatever it declares (issue #2, DESIGN.md).
 FORBIDDEN = {
     "fc_models": {"lightning", "pytorch_lightning", "hydra", "omegaconf", "mlflow", "fc_training"},
-    "fc_inference": {"lightning", "pytorch_lightning", "hydra", "omegaconf", "mlflow", "fc_training"},
+    "fc_inference": {
+        "lightning",
+        "pytorch_lightning",
+        "hydra",
+        "omegaconf",
+        "mlflow",
+        "fc_training",
+    },
     "fc_graphs": {"fc_models", "fc_training", "fc_inference"},
-    "fc_config": {"fc_utils", "fc_datasets", "fc_graphs", "fc_models", "fc_training", "fc_inference", "numpy", "torch"},
-    "fc_utils": {"fc_datasets", "fc_graphs", "fc_models", "fc_training", "fc_inference", "torch", "zarr", "xarray", "dask"},
+    "fc_config": {
+        "fc_utils",
+        "fc_datasets",
+        "fc_graphs",
+        "fc_models",
+        "fc_training",
+        "fc_inference",
+        "numpy",
+        "torch",
+    },
+    "fc_utils": {
+        "fc_datasets",
+        "fc_graphs",
+        "fc_models",
+        "fc_training",
+        "fc_inference",
+        "torch",
+        "zarr",
+        "xarray",
+        "dask",
+    },
 }
 
 
@@ -75,7 +101,9 @@ def _requirement_name(req: str) -> str:
 def load_package(path: Path) -> Package:
     meta = tomllib.loads((path / "pyproject.toml").read_text())["project"]
     dist = meta["name"]
-    pkg = Package(dist=dist, import_name=dist.replace("-", "_"), src=path / "src" / dist.replace("-", "_"))
+    pkg = Package(
+        dist=dist, import_name=dist.replace("-", "_"), src=path / "src" / dist.replace("-", "_")
+    )
     pkg.declared = {_requirement_name(r) for r in meta.get("dependencies", [])}
     for reqs in meta.get("optional-dependencies", {}).values():
         pkg.optional |= {_requirement_name(r) for r in reqs}
@@ -102,11 +130,17 @@ def imported_modules(source: str) -> set[str]:
             found.update(alias.name.split(".")[0] for alias in node.names)
         elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
             found.add(node.module.split(".")[0])
-        elif isinstance(node, ast.Call) and getattr(node.func, "attr", getattr(node.func, "id", None)) == "import_module":
-            if node.args and isinstance(node.args[0], ast.Constant) and isinstance(node.args[0].value, str):
-                name = node.args[0].value
-                if not name.startswith("."):
-                    found.add(name.split(".")[0])
+        elif (
+            isinstance(node, ast.Call)
+            and getattr(node.func, "attr", getattr(node.func, "id", None)) == "import_module"
+        ) and (
+            node.args
+            and isinstance(node.args[0], ast.Constant)
+            and isinstance(node.args[0].value, str)
+        ):
+            name = node.args[0].value
+            if not name.startswith("."):
+                found.add(name.split(".")[0])
         for child in ast.iter_child_nodes(node):
             visit(child)
 
@@ -147,7 +181,9 @@ def check_package(pkg: Package) -> list[str]:
         if dist is None or module == pkg.import_name:
             continue
         if dist not in pkg.declared | pkg.optional:
-            problems.append(f"{pkg.dist} imports {module} (in {where}) but does not declare {dist!r}")
+            problems.append(
+                f"{pkg.dist} imports {module} (in {where}) but does not declare {dist!r}"
+            )
     return problems
 
 
@@ -179,7 +215,13 @@ WORKSPACE = [load_package(p) for p in sorted(PACKAGES.iterdir()) if (p / "pyproj
 
 def test_workspace_has_the_seven_packages() -> None:
     assert {p.dist for p in WORKSPACE} == {
-        "fc-config", "fc-utils", "fc-datasets", "fc-graphs", "fc-models", "fc-training", "fc-inference",
+        "fc-config",
+        "fc-utils",
+        "fc-datasets",
+        "fc-graphs",
+        "fc-models",
+        "fc-training",
+        "fc-inference",
     }
     for pkg in WORKSPACE:
         assert (pkg.src / "py.typed").exists(), f"{pkg.dist} lacks py.typed"
@@ -220,7 +262,9 @@ def _fake_package(tmp_path: Path, name: str, deps: list[str], code: str) -> Pack
     src.mkdir(parents=True)
     (src / "__init__.py").write_text(code)
     deps_toml = ", ".join(f'"{d}"' for d in deps)
-    (root / "pyproject.toml").write_text(f'[project]\nname = "{name}"\nversion = "0"\ndependencies = [{deps_toml}]\n')
+    (root / "pyproject.toml").write_text(
+        f'[project]\nname = "{name}"\nversion = "0"\ndependencies = [{deps_toml}]\n'
+    )
     return load_package(root)
 
 
@@ -242,7 +286,9 @@ def test_checker_flags_forbidden_and_undeclared_imports(tmp_path: Path) -> None:
 
 
 def test_checker_flags_undeclared_dependency(tmp_path: Path) -> None:
-    pkg = _fake_package(tmp_path, "fc-utils", ["fc-config"], "import safetensors.numpy\nimport fc_config\n")
+    pkg = _fake_package(
+        tmp_path, "fc-utils", ["fc-config"], "import safetensors.numpy\nimport fc_config\n"
+    )
     assert check_package(pkg) == [
         "fc-utils imports safetensors (in fc_utils/__init__.py) but does not declare 'safetensors'"
     ]

@@ -11,9 +11,9 @@ import pytest
 from fc_config.exceptions import FcError
 from fc_graphs import __version__
 from fc_graphs.cli import main
-from fc_graphs.exceptions import GraphError, GraphBuildError
+from fc_graphs.exceptions import GraphBuildError, GraphError
 
-HEAVY = ['torch', 'torch_geometric', 'scipy']
+HEAVY = ["torch", "torch_geometric", "scipy"]
 
 
 def test_help_lists_the_commands(capsys: pytest.CaptureFixture[str]) -> None:
@@ -36,13 +36,18 @@ def test_schema_prints_the_json_schema(capsys: pytest.CaptureFixture[str]) -> No
     assert "format_version" in schema["properties"]
 
 
-def test_unknown_command_is_a_usage_error_with_a_suggestion(capsys: pytest.CaptureFixture[str]) -> None:
+def test_unknown_command_is_a_usage_error_with_a_suggestion(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
     assert main(["shema"]) == 2
     assert "Did you mean 'schema'?" in capsys.readouterr().err
 
 
 def test_exceptions_derive_from_fc_error() -> None:
-    for cls in (GraphError, GraphBuildError,):
+    for cls in (
+        GraphError,
+        GraphBuildError,
+    ):
         assert issubclass(cls, FcError)
 
 
@@ -53,5 +58,7 @@ def test_help_does_not_import_heavy_libraries() -> None:
         "try:\n    main(['--help'])\nexcept SystemExit:\n    pass\n"
         f"print(sorted(m for m in {HEAVY!r} if m in sys.modules))\n"
     )
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True
+    ).stdout
     assert out.strip().splitlines()[-1] == "[]"

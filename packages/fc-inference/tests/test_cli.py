@@ -13,7 +13,7 @@ from fc_inference import __version__
 from fc_inference.cli import main
 from fc_inference.exceptions import InferenceError
 
-HEAVY = ['torch', 'xarray', 'eccodes', 'torch_geometric']
+HEAVY = ["torch", "xarray", "eccodes", "torch_geometric"]
 
 
 def test_help_lists_the_commands(capsys: pytest.CaptureFixture[str]) -> None:
@@ -36,7 +36,9 @@ def test_schema_prints_the_json_schema(capsys: pytest.CaptureFixture[str]) -> No
     assert "format_version" in schema["properties"]
 
 
-def test_unknown_command_is_a_usage_error_with_a_suggestion(capsys: pytest.CaptureFixture[str]) -> None:
+def test_unknown_command_is_a_usage_error_with_a_suggestion(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
     assert main(["shema"]) == 2
     assert "Did you mean 'schema'?" in capsys.readouterr().err
 
@@ -53,5 +55,7 @@ def test_help_does_not_import_heavy_libraries() -> None:
         "try:\n    main(['--help'])\nexcept SystemExit:\n    pass\n"
         f"print(sorted(m for m in {HEAVY!r} if m in sys.modules))\n"
     )
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True
+    ).stdout
     assert out.strip().splitlines()[-1] == "[]"

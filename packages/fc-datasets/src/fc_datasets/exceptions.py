@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from fc_config.exceptions import FcError
 
-__all__ = ['DatasetError', 'FcError', 'IncompleteDatasetError', 'SourceError']
+__all__ = ["DatasetError", "FcError", "IncompleteDatasetError", "SourceError"]
 
 
 class DatasetError(FcError):

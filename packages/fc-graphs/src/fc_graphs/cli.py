@@ -8,18 +8,21 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from fc_utils.cli_helpers import FcArgumentParser, add_schema_command, make_parser, run
-
 from fc_graphs import __version__
+from fc_utils.cli_helpers import FcArgumentParser, add_schema_command, make_parser, run
 
 __all__ = ["build_parser", "main"]
 
 
 def build_parser() -> FcArgumentParser:
     """Build the argument parser of ``fc-graphs``."""
-    parser = make_parser("fc-graphs", "Build the encoder, processor and decoder graphs between a data grid and hidden meshes.", version=__version__)
+    parser = make_parser(
+        "fc-graphs",
+        "Build the encoder, processor and decoder graphs between a data grid and hidden meshes.",
+        version=__version__,
+    )
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
-    add_schema_command(commands, ['graph-metadata'])
+    add_schema_command(commands, ["graph-metadata"])
     return parser
 
 

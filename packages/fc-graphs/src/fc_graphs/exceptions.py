@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from fc_config.exceptions import FcError
 
-__all__ = ['FcError', 'GraphBuildError', 'GraphError']
+__all__ = ["FcError", "GraphBuildError", "GraphError"]
 
 
 class GraphError(FcError):

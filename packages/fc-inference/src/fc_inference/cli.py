@@ -8,18 +8,21 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from fc_utils.cli_helpers import FcArgumentParser, add_schema_command, make_parser, run
-
 from fc_inference import __version__
+from fc_utils.cli_helpers import FcArgumentParser, add_schema_command, make_parser, run
 
 __all__ = ["build_parser", "main"]
 
 
 def build_parser() -> FcArgumentParser:
     """Build the argument parser of ``fc-inference``."""
-    parser = make_parser("fc-inference", "Run autoregressive forecasts from fc checkpoints and verify them.", version=__version__)
+    parser = make_parser(
+        "fc-inference",
+        "Run autoregressive forecasts from fc checkpoints and verify them.",
+        version=__version__,
+    )
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
-    add_schema_command(commands, ['forecast-metadata'])
+    add_schema_command(commands, ["forecast-metadata"])
     return parser
 
 

@@ -8,18 +8,19 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from fc_utils.cli_helpers import FcArgumentParser, add_schema_command, make_parser, run
-
 from fc_models import __version__
+from fc_utils.cli_helpers import FcArgumentParser, add_schema_command, make_parser, run
 
 __all__ = ["build_parser", "main"]
 
 
 def build_parser() -> FcArgumentParser:
     """Build the argument parser of ``fc-models``."""
-    parser = make_parser("fc-models", "Inspect and migrate fc model checkpoints.", version=__version__)
+    parser = make_parser(
+        "fc-models", "Inspect and migrate fc model checkpoints.", version=__version__
+    )
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
-    add_schema_command(commands, ['checkpoint-metadata'])
+    add_schema_command(commands, ["checkpoint-metadata"])
     return parser
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from fc_config.exceptions import FcError
 
-__all__ = ['CheckpointError', 'FcError', 'ModelError']
+__all__ = ["CheckpointError", "FcError", "ModelError"]
 
 
 class ModelError(FcError):

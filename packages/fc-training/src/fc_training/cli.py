@@ -8,18 +8,21 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from fc_utils.cli_helpers import FcArgumentParser, add_schema_command, make_parser, run
-
 from fc_training import __version__
+from fc_utils.cli_helpers import FcArgumentParser, add_schema_command, make_parser, run
 
 __all__ = ["build_parser", "main"]
 
 
 def build_parser() -> FcArgumentParser:
     """Build the argument parser of ``fc-training``."""
-    parser = make_parser("fc-training", "Train fc models with PyTorch Lightning, Hydra-composed configs and MLflow tracking.", version=__version__)
+    parser = make_parser(
+        "fc-training",
+        "Train fc models with PyTorch Lightning, Hydra-composed configs and MLflow tracking.",
+        version=__version__,
+    )
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
-    add_schema_command(commands, ['checkpoint-metadata'])
+    add_schema_command(commands, ["checkpoint-metadata"])
     return parser
 
 

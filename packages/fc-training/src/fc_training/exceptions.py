@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from fc_config.exceptions import FcError
 
-__all__ = ['FcError', 'TrainingError']
+__all__ = ["FcError", "TrainingError"]
 
 
 class TrainingError(FcError):
