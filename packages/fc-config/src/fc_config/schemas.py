@@ -38,6 +38,7 @@ _REGISTRY: dict[str, str] = {
     "dataset-metadata": "fc_config.metadata.dataset:DatasetMetadata",
     "forecast-metadata": "fc_config.metadata.forecast:ForecastMetadata",
     "graph-metadata": "fc_config.metadata.graph:GraphMetadata",
+    "dataset-recipe": "fc_config.recipes.dataset:DatasetRecipe",
 }
 
 
