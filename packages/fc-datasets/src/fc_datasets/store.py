@@ -5,7 +5,8 @@
     dataset.zarr/
       zarr.json                 root attributes: the dataset metadata document
                                 (fc_config.metadata.DatasetMetadata, JSON mode), ``complete`` last
-      data                      float32 [date, variable, ensemble, cell], one date per chunk
+      data                      float32 [date, variable, ensemble, cell], whole dates per chunk
+                                (one by default), uncompressed unless the recipe asks
       dates                     datetime64[s] [date]   (every date of the range, missing ones too)
       latitudes, longitudes     float64 [cell], degrees
       mean, stdev, minimum, maximum   float64 [variable]   (written by finalise)
@@ -14,9 +15,12 @@
       tendencies/<delta>/{mean,stdev,minimum,maximum,count}   statistics of x(t) - x(t - delta)
       _build/                   build state, kept for inspection after finalise
         done                    bool [date]           the date's data and partial statistics are written
-        stats_count             int64 [date, variable]
-        stats_mean, stats_m2    float64 [date, variable]   per-date mean and sum of squared deviations
-        stats_min, stats_max    float64 [date, variable]
+        partials                float64 [date, statistic, variable]   per-date partial statistics:
+                                count, mean, M2 (sum of squared deviations), minimum, maximum
+        parts/part-<i>-of-<N>   empty groups whose attributes record each ``load --part i/N``
+
+Every array of ``_build`` is chunked like ``data`` along ``date``, so that processes loading
+different parts never write the same chunk.
 
 Missing dates hold NaN and count zero values. A store is readable as a dataset only once
 ``finalise`` has set the root attribute ``complete`` to true; :func:`open_store` refuses any other.
@@ -35,8 +39,11 @@ from fc_datasets.exceptions import DatasetError, IncompleteDatasetError
 
 __all__ = [
     "BUILD_GROUP",
+    "COMPRESSIONS",
     "DATASET_FORMAT_VERSION",
     "STATISTICS",
+    "check_can_create",
+    "compressors_for",
     "create_store",
     "open_store",
     "read_attributes",
@@ -46,14 +53,40 @@ __all__ = [
 DATASET_FORMAT_VERSION = 1
 #: Names of the per-variable statistics arrays.
 STATISTICS = ("mean", "stdev", "minimum", "maximum")
+#: Rows of ``_build/partials``: the per-date partial statistics, in this order.
+PARTIAL_STATISTICS = ("count", "mean", "m2", "minimum", "maximum")
 #: Group holding the build state.
 BUILD_GROUP = "_build"
+#: Compressions of ``data`` that a recipe may ask for (``output.compression``).
+COMPRESSIONS = ("none", "lz4", "zstd")
 
 
 def _zarr() -> Any:
     import zarr
 
     return zarr
+
+
+def compressors_for(name: str) -> Any:
+    """The zarr compressors for ``data`` that ``output.compression`` names.
+
+    ``none`` stores raw float32 (the fastest to read from a local disk or page cache); ``lz4``
+    and ``zstd`` use Blosc with byte shuffling, which groups the exponent bytes of the floats
+    and roughly halves smooth fields, for storage that is slow or billed by the byte.
+    """
+    if name == "none":
+        return None
+    if name not in COMPRESSIONS:
+        from fc_config.suggest import did_you_mean
+
+        raise DatasetError(
+            f"unknown compression {name!r}; choose one of {', '.join(COMPRESSIONS)}."
+            + did_you_mean(name, COMPRESSIONS)
+        )
+    from zarr.codecs import BloscCodec
+
+    cname: Any = name  # one of COMPRESSIONS past "none", checked above
+    return (BloscCodec(cname=cname, clevel=5 if name == "lz4" else 3, shuffle="shuffle"),)
 
 
 def create_store(
@@ -67,28 +100,30 @@ def create_store(
     ensemble_size: int = 1,
     dates_per_chunk: int = 1,
     compressors: Any = None,
+    dtype: str = "float32",
     overwrite: bool = False,
 ) -> Any:
     """Create an empty dataset store with every array of the layout; return the zarr group.
 
     ``attributes`` is the metadata document; ``complete`` is forced to false. ``compressors``
-    is passed to zarr for ``data`` (None: no compression, the fastest for reading).
+    is passed to zarr for ``data`` (None: no compression, the fastest for reading; see
+    :func:`compressors_for`). ``overwrite`` replaces an existing fc dataset at ``path`` but
+    never a folder that is something else, which would be deleted with everything in it.
     """
     zarr = _zarr()
     path = Path(path)
-    if path.exists() and not overwrite:
-        raise DatasetError(
-            f"{path} already exists. Choose another path, or pass --overwrite to replace it."
-        )
+    check_can_create(path, overwrite=overwrite)
+    if dates_per_chunk < 1:
+        raise DatasetError(f"dates_per_chunk must be at least 1, got {dates_per_chunk}.")
     dates = np.asarray(dates, dtype="datetime64[s]")
     n_dates, n_vars, n_cells = len(dates), len(variables), len(latitudes)
     root = zarr.open_group(str(path), mode="w", zarr_format=3)
-    root.attrs.update({**dict(attributes), "complete": False})
+    root.update_attributes({**dict(attributes), "complete": False})  # one write of zarr.json
     root.create_array(
         "data",
         shape=(n_dates, n_vars, ensemble_size, n_cells),
         chunks=(dates_per_chunk, n_vars, ensemble_size, n_cells),
-        dtype="float32",
+        dtype=dtype,
         fill_value=np.nan,
         compressors=compressors,
         dimension_names=("date", "variable", "ensemble", "cell"),
@@ -104,18 +139,53 @@ def create_store(
         )
         arr[...] = values
     build = root.create_group(BUILD_GROUP)
-    build.create_array("done", shape=(n_dates,), dtype="bool", chunks=(n_dates,), fill_value=False)
-    for name, dtype, fill in (
-        ("stats_count", "int64", 0),
-        ("stats_mean", "float64", np.nan),
-        ("stats_m2", "float64", np.nan),
-        ("stats_min", "float64", np.nan),
-        ("stats_max", "float64", np.nan),
-    ):
-        build.create_array(
-            name, shape=(n_dates, n_vars), dtype=dtype, chunks=(1, n_vars), fill_value=fill
-        )
+    date_chunk = min(dates_per_chunk, max(n_dates, 1))
+    build.create_array(
+        "done",
+        shape=(n_dates,),
+        dtype="bool",
+        chunks=(date_chunk,),
+        fill_value=False,
+        dimension_names=("date",),
+    )
+    partials = build.create_array(
+        "partials",
+        shape=(n_dates, len(PARTIAL_STATISTICS), n_vars),
+        dtype="float64",
+        chunks=(date_chunk, len(PARTIAL_STATISTICS), n_vars),
+        fill_value=np.nan,
+        dimension_names=("date", "statistic", "variable"),
+    )
+    partials.attrs["statistics"] = list(PARTIAL_STATISTICS)
     return root
+
+
+def check_can_create(path: str | Path, *, overwrite: bool) -> None:
+    """Refuse a path that exists (unless ``overwrite``) or that holds something else than a dataset.
+
+    ``overwrite`` replaces an fc dataset or an empty folder, never anything else: a mistyped
+    path must not delete someone's files.
+    """
+    path = Path(path)
+    if not path.exists():
+        return
+    if not overwrite:
+        raise DatasetError(
+            f"{path} already exists. Choose another path, or pass --overwrite to replace it."
+        )
+    if path.is_dir() and not any(path.iterdir()):
+        return
+    kind = None
+    if (path / "zarr.json").is_file():
+        try:
+            kind = read_attributes(path).get("kind")
+        except Exception:  # an unreadable zarr.json: not something we know to be ours
+            kind = None
+    if kind != "dataset":
+        raise DatasetError(
+            f"{path} exists and is not an fc dataset; --overwrite only replaces fc datasets. "
+            "Remove it yourself or choose another path."
+        )
 
 
 def read_attributes(path: str | Path) -> dict[str, Any]:
