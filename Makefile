@@ -4,6 +4,8 @@
 SHELL := /bin/bash
 .DEFAULT_GOAL := help
 .SHELLFLAGS := -eu -o pipefail -c
+# Bytecode caches save seconds per run on the large scientific stack (xarray, pandas, dask).
+unexport PYTHONDONTWRITEBYTECODE
 
 PACKAGES := fc-config fc-utils fc-datasets fc-graphs fc-models fc-training fc-inference
 # Resolved lazily, so `make help` never installs anything.
