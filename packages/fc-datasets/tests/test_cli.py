@@ -30,7 +30,7 @@ def test_version(capsys: pytest.CaptureFixture[str]) -> None:
 
 
 def test_schema_prints_the_json_schema(capsys: pytest.CaptureFixture[str]) -> None:
-    assert main(["schema"]) == 0
+    assert main(["schema", "dataset-metadata"]) == 0
     schema = json.loads(capsys.readouterr().out)
     assert schema["type"] == "object"
     assert "format_version" in schema["properties"]
