@@ -229,3 +229,28 @@ def test_finalise_again_gives_the_same_dataset(tmp_path: Path) -> None:
     finalise(path)
     after = {n: open_store(path)[n][:].tobytes() for n in ("mean", "stdev", "has_nans")}
     assert before == after and open_store(path).attrs["complete"] is True
+
+
+def test_a_monthly_task_asks_its_source_for_one_chunk_at_a_time(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # group_by monthly makes one task of the whole month; loading it in one piece held a month
+    # of fields in memory at once (4.7 GB peak for the 1° benchmark). Chunk by chunk it is flat.
+    from _build_helpers import FakeSource
+
+    asked: list[int] = []
+    original = FakeSource.load
+
+    def spy(self: FakeSource, dates: np.ndarray) -> object:
+        asked.append(len(dates))
+        return original(self, dates)
+
+    monkeypatch.setattr(FakeSource, "load", spy)
+    out = tmp_path / "ds.zarr"
+    create(make_recipe(build={"group_by": "monthly"}), out, workers=1)
+    assert len(asked) >= 8 and set(asked[1:]) == {1}  # the first call is init's probe
+    one = tmp_path / "one.zarr"
+    create(make_recipe(), one, workers=1)
+    a, b = zarr.open_group(str(out), mode="r"), zarr.open_group(str(one), mode="r")
+    for name in ("data", "mean", "stdev", "minimum", "maximum"):
+        assert np.array_equal(a[name][:], b[name][:], equal_nan=True), name

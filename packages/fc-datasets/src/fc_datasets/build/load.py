@@ -391,10 +391,22 @@ def load_dates(path: str, key: str, start: int, stop: int) -> tuple[int, int]:
     """Load, check and write the dates ``[start, stop)`` of the store at ``path`` (uuid ``key``).
 
     One task of :func:`load`: ``[start, stop)`` covers whole chunks, so that no other task
-    writes them. Writes data, then partial statistics, then the ``done`` flags. Returns the
-    number of dates and the bytes of data written.
+    writes them. The task goes one chunk at a time, so that its memory is that of one chunk
+    whatever ``group_by`` makes of its length (a month of 1° fields is over a gigabyte). Each
+    chunk writes data, then partial statistics, then its ``done`` flags. Returns the number of
+    dates and the bytes of data written.
     """
     context = _context(path, key)
+    step = int(context.data.chunks[0])
+    count = nbytes = 0
+    for first in range(start, stop, step):
+        n, b = _load_window(context, path, first, min(first + step, stop))
+        count += n
+        nbytes += b
+    return count, nbytes
+
+
+def _load_window(context: _Context, path: str, start: int, stop: int) -> tuple[int, int]:
     dates = context.dates[start:stop]
     missing = context.missing[start:stop]
     shape = (len(dates), len(context.variables), context.ensemble_size, len(context.latitudes))
