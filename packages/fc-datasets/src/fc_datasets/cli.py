@@ -155,6 +155,7 @@ def _inspect(args: argparse.Namespace) -> int:
             f"{part['loaded']}/{part['dates']} dates loaded, {part['lacking']} to load"
         )
     echo(f"  {len(variables)} variables:")
+    width = max((len(v) for v in variables), default=12)
     for v in variables:
         s = stats.get(v)
         figures = (
@@ -162,7 +163,7 @@ def _inspect(args: argparse.Namespace) -> int:
             if s
             else "(statistics after finalise)"
         )
-        echo(f"    {v:<12} {figures}")
+        echo(f"    {v:<{width}} {figures}")
     return 0
 
 
@@ -192,9 +193,10 @@ def _compare(args: argparse.Namespace) -> int:
         echo(f"comparing {args.a} and {args.b}")
         for line in report["summary"]:
             echo(f"  {line}")
+        width = max((len(n) for n in report["variables"]), default=12)
         for name, row in report["variables"].items():
             echo(
-                f"    {name:<12} {row['status']:<10} max |diff| {row['max_abs_diff']:11.4g}  "
+                f"    {name:<{width}} {row['status']:<10} max |diff| {row['max_abs_diff']:11.4g}  "
                 f"rms diff {row['rms_diff']:11.4g}  mean {row['mean_a']:11.5g} vs {row['mean_b']:11.5g}"
             )
     return 0 if report["identical_within_tolerance"] else 1
