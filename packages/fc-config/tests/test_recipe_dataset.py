@@ -658,3 +658,13 @@ def test_validation_leaves_the_data_unchanged() -> None:
     before = copy.deepcopy(data)
     validate_recipe(data)
     assert data == before
+
+
+def test_unknown_key_message_names_the_key_once(small_grib: type[BaseModel]) -> None:
+    data = _recipe()
+    data["input"]["join"][1]["grib"]["parm"] = data["input"]["join"][1]["grib"].pop("param")
+    with pytest.raises(ConfigError) as caught:
+        validate_recipe(data)
+    text = str(caught.value)
+    assert "input.join[1].grib.parm: unknown key; did you mean 'param'?" in text
+    assert "= 'parm'" not in text

@@ -287,7 +287,9 @@ def format_problems(
     lines = [f"{source + ': ' if source else ''}{count} in {what}:"]
     for problem in problems:
         where = problem.path or "(top level)"
-        if problem.value is not None:
+        # an unknown key is its path's last part: showing it again as the value only confuses
+        shown_key = problem.path.rsplit(".", 1)[-1] if problem.path else None
+        if problem.value is not None and str(problem.value).strip("'\"") != shown_key:
             where += f" = {problem.value}"
         line = f"  - {where}: {problem.message}"
         if problem.suggestion is not None:
