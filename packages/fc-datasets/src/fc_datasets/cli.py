@@ -228,8 +228,8 @@ def _synthetic(args: argparse.Namespace) -> int:
             bits_per_value=args.bits,
         )
     else:
-        files = write_netcdf(out, variables, dates, grid, seed=args.seed, members=args.members)
-    n = len(files) if isinstance(files, list) else 1
+        files = [write_netcdf(out, variables, dates, grid, seed=args.seed, members=args.members)]
+    n = len(files)
     echo(
         f"wrote {len(variables)} synthetic variables × {len(dates)} dates on {grid.name} to {out} ({n} files)"
     )

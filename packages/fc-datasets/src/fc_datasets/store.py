@@ -6,7 +6,7 @@
       zarr.json                 root attributes: the dataset metadata document
                                 (fc_config.metadata.DatasetMetadata, JSON mode), ``complete`` last
       data                      float32 [date, variable, ensemble, cell], whole dates per chunk
-                                (one by default), uncompressed unless the recipe asks
+                                (one by default), Blosc-LZ4 unless the recipe asks otherwise
       dates                     datetime64[s] [date]   (every date of the range, missing ones too)
       latitudes, longitudes     float64 [cell], degrees
       mean, stdev, minimum, maximum   float64 [variable]   (written by finalise)
@@ -70,9 +70,10 @@ def _zarr() -> Any:
 def compressors_for(name: str) -> Any:
     """The zarr compressors for ``data`` that ``output.compression`` names.
 
-    ``none`` stores raw float32 (the fastest to read from a local disk or page cache); ``lz4``
-    and ``zstd`` use Blosc with byte shuffling, which groups the exponent bytes of the floats
-    and roughly halves smooth fields, for storage that is slow or billed by the byte.
+    ``lz4`` (the default) and ``zstd`` use Blosc with byte shuffling, which groups the exponent
+    bytes of the floats and roughly halves smooth fields: LZ4 decodes at several GB/s, so
+    reading half the bytes wins whenever the chunks come from disk. ``none`` stores raw float32,
+    the fastest only when the whole dataset sits in the page cache.
     """
     if name == "none":
         return None
