@@ -130,7 +130,11 @@ import sys, time, numpy as np
 from {module} import open_dataset
 ds = open_dataset(sys.argv[1]); n = len(ds); k = min(n, int(sys.argv[2]))
 order = np.random.default_rng(0).permutation(n)[:k] if sys.argv[3] == "random" else np.arange(k)
-ds[int(order[0])]
+if sys.argv[4] == "warm":  # bring every chunk into the page cache first
+    for i in range(n):
+        ds[i]
+else:
+    ds[int(order[0])]
 t0 = time.perf_counter()
 nbytes = 0
 for i in order:
@@ -145,7 +149,10 @@ def _reads(python: str, module: str, path: Path, mode: str, cold: bool) -> tuple
         return float("nan"), float("nan")
     code = READ_SNIPPET.format(module=module)
     out = subprocess.run(
-        [python, "-c", code, str(path), "200", mode], check=True, capture_output=True, text=True
+        [python, "-c", code, str(path), "200", mode, "cold" if cold else "warm"],
+        check=True,
+        capture_output=True,
+        text=True,
     )
     rate, gbs = out.stdout.split()
     return float(rate), float(gbs)
