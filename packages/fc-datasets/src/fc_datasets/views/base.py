@@ -24,7 +24,7 @@ from fc_datasets.views.errors import MissingDateError, OpenDatasetError
 if TYPE_CHECKING:
     from fc_datasets.views.store import StoreDataset
 
-__all__ = ["Dataset", "ForwardingView", "jsonable", "readonly"]
+__all__ = ["CombiningView", "Dataset", "ForwardingView", "jsonable", "readonly"]
 
 _POLICY_HINT = (
     "Open the dataset with fill_missing_dates='closest' or 'interpolate' to fill such dates, "
@@ -465,3 +465,34 @@ class ForwardingView(Dataset):
 
     def _sources(self, variable: int) -> list[tuple[StoreDataset, int]]:
         return self.forward._sources(variable)
+
+
+class CombiningView(Dataset):
+    """Base of the views that put several datasets together along dates or members.
+
+    Such a view has the variables and grid of its datasets (checked when it is made), and takes
+    what describes them — statistics, variables' metadata, grid — from the first one, as Anemoi
+    does. Subclasses set ``self.datasets`` and ``self._missing``.
+    """
+
+    datasets: list[Dataset]
+    _missing: frozenset[int]
+
+    @property
+    def statistics(self) -> dict[str, np.ndarray]:
+        return self.datasets[0].statistics
+
+    def statistics_tendencies(self, delta: Any = None) -> dict[str, np.ndarray]:
+        return self.datasets[0].statistics_tendencies(self.frequency if delta is None else delta)
+
+    @property
+    def missing(self) -> frozenset[int]:
+        return self._missing
+
+    @property
+    def variables_metadata(self) -> dict[str, dict[str, Any]]:
+        return self.datasets[0].variables_metadata
+
+    @property
+    def grid(self) -> dict[str, Any]:
+        return self.datasets[0].grid

@@ -10,7 +10,7 @@ from typing import Any
 import numpy as np
 
 from fc_datasets.views._indexing import AxisSelection
-from fc_datasets.views.base import Dataset, readonly
+from fc_datasets.views.base import CombiningView, Dataset, readonly
 from fc_datasets.views.errors import OpenDatasetError
 
 __all__ = ["Concat", "Join", "check_not_windowed", "check_same_grid"]
@@ -64,7 +64,7 @@ def _step(value: dt.timedelta) -> str:
     return frequency_to_string(value)
 
 
-class Concat(Dataset):
+class Concat(CombiningView):
     """Datasets with the same variables, grid and frequency, one after the other in time.
 
     The datasets are put in date order. Their dates must not overlap, and each must start one
@@ -196,25 +196,6 @@ class Concat(Dataset):
     @property
     def ensemble_size(self) -> int:
         return self.datasets[0].ensemble_size
-
-    @property
-    def statistics(self) -> dict[str, np.ndarray]:
-        return self.datasets[0].statistics
-
-    def statistics_tendencies(self, delta: Any = None) -> dict[str, np.ndarray]:
-        return self.datasets[0].statistics_tendencies(self.frequency if delta is None else delta)
-
-    @property
-    def missing(self) -> frozenset[int]:
-        return self._missing
-
-    @property
-    def variables_metadata(self) -> dict[str, dict[str, Any]]:
-        return self.datasets[0].variables_metadata
-
-    @property
-    def grid(self) -> dict[str, Any]:
-        return self.datasets[0].grid
 
     def _fetch(
         self,

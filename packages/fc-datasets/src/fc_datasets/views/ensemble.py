@@ -11,7 +11,7 @@ from typing import Any
 import numpy as np
 
 from fc_datasets.views._indexing import AxisSelection, compose
-from fc_datasets.views.base import Dataset, ForwardingView, readonly
+from fc_datasets.views.base import CombiningView, Dataset, ForwardingView, readonly
 from fc_datasets.views.combine import check_not_windowed, check_same_grid
 from fc_datasets.views.errors import OpenDatasetError
 
@@ -72,7 +72,7 @@ class Members(ForwardingView):
         return {"members": self._indices.tolist()}
 
 
-class EnsembleJoin(Dataset):
+class EnsembleJoin(CombiningView):
     """Datasets with the same dates, variables and grid, their members side by side.
 
     The members of the first dataset come first. Statistics and metadata are those of the
@@ -139,25 +139,6 @@ class EnsembleJoin(Dataset):
     @property
     def ensemble_size(self) -> int:
         return int(self._ends[-1])
-
-    @property
-    def statistics(self) -> dict[str, np.ndarray]:
-        return self.datasets[0].statistics
-
-    def statistics_tendencies(self, delta: Any = None) -> dict[str, np.ndarray]:
-        return self.datasets[0].statistics_tendencies(self.frequency if delta is None else delta)
-
-    @property
-    def missing(self) -> frozenset[int]:
-        return self._missing
-
-    @property
-    def variables_metadata(self) -> dict[str, dict[str, Any]]:
-        return self.datasets[0].variables_metadata
-
-    @property
-    def grid(self) -> dict[str, Any]:
-        return self.datasets[0].grid
 
     def _fetch(
         self,
