@@ -1,0 +1,21 @@
+"""Hidden meshes on the sphere: the node sets and edges that the processor passes messages on."""
+
+from __future__ import annotations
+
+from fc_graphs.meshes.icosahedral import (
+    TriangularMesh,
+    icosahedron,
+    mesh_edges,
+    multi_mesh_edges,
+    refine,
+    refined_meshes,
+)
+
+__all__ = [
+    "TriangularMesh",
+    "icosahedron",
+    "mesh_edges",
+    "multi_mesh_edges",
+    "refine",
+    "refined_meshes",
+]
