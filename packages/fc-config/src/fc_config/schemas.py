@@ -39,6 +39,7 @@ _REGISTRY: dict[str, str] = {
     "forecast-metadata": "fc_config.metadata.forecast:ForecastMetadata",
     "graph-metadata": "fc_config.metadata.graph:GraphMetadata",
     "dataset-recipe": "fc_config.recipes.dataset:DatasetRecipe",
+    "graph-recipe": "fc_config.recipes.graph:GraphRecipe",
 }
 
 
