@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from fc_graphs.meshes.healpix import healpix_npix, healpix_pixel_centres
 from fc_graphs.meshes.icosahedral import (
     TriangularMesh,
     icosahedron,
@@ -13,6 +14,8 @@ from fc_graphs.meshes.icosahedral import (
 
 __all__ = [
     "TriangularMesh",
+    "healpix_npix",
+    "healpix_pixel_centres",
     "icosahedron",
     "mesh_edges",
     "multi_mesh_edges",
