@@ -1,0 +1,96 @@
+"""``fc-graphs create``, ``describe``, ``validate`` and ``schema graph-recipe``."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from fc_graphs.cli import main
+
+RECIPE = """
+nodes:
+  data:
+    builder: {kind: healpix, nside: 8}
+    attributes: {area_weight: {kind: uniform, norm: unit-sum}}
+  hidden:
+    builder: {kind: icosahedral, resolution: 2}
+edges:
+  - {source: data, target: hidden, builders: [{kind: cutoff, cutoff_factor: 0.6}],
+     attributes: {edge_length: {}}}
+  - {source: hidden, target: hidden, builders: [{kind: multi_scale}]}
+  - {source: hidden, target: data, builders: [{kind: knn, num_nearest_neighbours: 3}],
+     attributes: {edge_length: {}, edge_dirs: {}}}
+"""
+
+
+@pytest.fixture
+def recipe(tmp_path: Path) -> Path:
+    path = tmp_path / "recipe.yaml"
+    path.write_text(RECIPE, encoding="utf-8")
+    return path
+
+
+def test_create_describe_validate_round_trip(
+    recipe: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    out = tmp_path / "graph.fcg"
+    assert main(["create", str(recipe), str(out)]) == 0
+    assert out.exists()
+    capsys.readouterr()
+
+    assert main(["describe", str(out), "--json"]) == 0
+    summary = json.loads(capsys.readouterr().out)
+    assert summary["nodes"]["data"] == {"nodes": 768, "isolated": 0, "attributes": ["area_weight"]}
+    assert summary["nodes"]["hidden"]["nodes"] == 162
+    decoder = next(e for e in summary["edges"] if e["target"] == "data")
+    assert decoder["edges"] == 3 * 768
+    assert decoder["in_degree"] == {"min": 3, "mean": 3.0, "max": 3}
+    assert decoder["attributes"] == ["edge_dirs", "edge_length"]
+    # nside 8 pixels are ~ 7.3 degrees apart, a level-2 mesh edge ~ 15 degrees: a few 100 km
+    lengths = decoder["length_km"]
+    assert 0 <= lengths["min"] <= lengths["median"] <= lengths["max"] < 2000
+
+    assert main(["describe", str(out)]) == 0
+    text = capsys.readouterr().out
+    assert "nodes data: 768 (0 isolated)" in text
+    assert "edges hidden -to-> data: 2304" in text
+
+    assert main(["validate", str(out)]) == 0
+    assert "OK" in capsys.readouterr().out
+
+
+def test_create_refuses_an_existing_file_without_overwrite(
+    recipe: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    out = tmp_path / "graph.fcg"
+    out.write_bytes(b"precious")
+    assert main(["create", str(recipe), str(out)]) != 0
+    assert "--overwrite" in capsys.readouterr().err
+    assert out.read_bytes() == b"precious"
+    assert main(["create", str(recipe), str(out), "--overwrite"]) == 0
+    assert main(["validate", str(out)]) == 0
+
+
+def test_validate_reports_a_broken_file(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    bad = tmp_path / "bad.fcg"
+    bad.write_bytes(b"not a graph")
+    assert main(["validate", str(bad)]) != 0
+    assert str(bad) in capsys.readouterr().out
+
+
+def test_create_with_an_invalid_recipe_exits_with_invalid_input(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = tmp_path / "recipe.yaml"
+    path.write_text(RECIPE.replace("target: hidden,", "target: hiden,", 1), encoding="utf-8")
+    assert main(["create", str(path), str(tmp_path / "g.fcg")]) == 3
+    assert "hidden" in capsys.readouterr().err
+    assert not (tmp_path / "g.fcg").exists()
+
+
+def test_schema_graph_recipe(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["schema", "graph-recipe"]) == 0
+    schema = json.loads(capsys.readouterr().out)
+    assert {"nodes", "edges", "checks"} <= set(schema["properties"])
