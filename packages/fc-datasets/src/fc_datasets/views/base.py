@@ -470,13 +470,41 @@ class ForwardingView(Dataset):
 class CombiningView(Dataset):
     """Base of the views that put several datasets together along dates or members.
 
-    Such a view has the variables and grid of its datasets (checked when it is made), and takes
-    what describes them — statistics, variables' metadata, grid — from the first one, as Anemoi
-    does. Subclasses set ``self.datasets`` and ``self._missing``.
+    Such a view has the grid (and, but for concat, the dates) of its datasets, checked when it is
+    made, so it takes them from the first one, and also what describes the data — statistics,
+    variables' metadata — as Anemoi does. Subclasses set ``self.datasets`` and ``self._missing``
+    and override what they change.
     """
 
     datasets: list[Dataset]
     _missing: frozenset[int]
+
+    @property
+    def dates(self) -> np.ndarray:
+        return self.datasets[0].dates
+
+    def __len__(self) -> int:
+        return len(self.datasets[0])
+
+    @property
+    def frequency(self) -> dt.timedelta:
+        return self.datasets[0].frequency
+
+    @property
+    def latitudes(self) -> np.ndarray:
+        return self.datasets[0].latitudes
+
+    @property
+    def longitudes(self) -> np.ndarray:
+        return self.datasets[0].longitudes
+
+    @property
+    def number_of_cells(self) -> int:
+        return self.datasets[0].number_of_cells
+
+    @property
+    def ensemble_size(self) -> int:
+        return self.datasets[0].ensemble_size
 
     @property
     def statistics(self) -> dict[str, np.ndarray]:

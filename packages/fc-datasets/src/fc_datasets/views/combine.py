@@ -177,26 +177,6 @@ class Concat(CombiningView):
     def __len__(self) -> int:
         return int(self._ends[-1])
 
-    @property
-    def frequency(self) -> dt.timedelta:
-        return self.datasets[0].frequency
-
-    @property
-    def latitudes(self) -> np.ndarray:
-        return self.datasets[0].latitudes
-
-    @property
-    def longitudes(self) -> np.ndarray:
-        return self.datasets[0].longitudes
-
-    @property
-    def number_of_cells(self) -> int:
-        return self.datasets[0].number_of_cells
-
-    @property
-    def ensemble_size(self) -> int:
-        return self.datasets[0].ensemble_size
-
     def _fetch(
         self,
         dates: np.ndarray,
@@ -239,7 +219,7 @@ class Concat(CombiningView):
         return {"fill_missing_gaps": True} if self._fill_gaps else {}
 
 
-class Join(Dataset):
+class Join(CombiningView):
     """Datasets with the same dates and grid, side by side along ``variable``.
 
     The variables are those of the first dataset, then the second's, and so on. A name may
@@ -291,33 +271,6 @@ class Join(Dataset):
         return list(self._variables)
 
     @property
-    def dates(self) -> np.ndarray:
-        return self.datasets[0].dates
-
-    def __len__(self) -> int:
-        return len(self.datasets[0])
-
-    @property
-    def frequency(self) -> dt.timedelta:
-        return self.datasets[0].frequency
-
-    @property
-    def latitudes(self) -> np.ndarray:
-        return self.datasets[0].latitudes
-
-    @property
-    def longitudes(self) -> np.ndarray:
-        return self.datasets[0].longitudes
-
-    @property
-    def number_of_cells(self) -> int:
-        return self.datasets[0].number_of_cells
-
-    @property
-    def ensemble_size(self) -> int:
-        return self.datasets[0].ensemble_size
-
-    @property
     def statistics(self) -> dict[str, np.ndarray]:
         parts = [d.statistics for d in self.datasets]
         return {k: np.concatenate([p[k] for p in parts]) for k in parts[0]}
@@ -328,19 +281,11 @@ class Join(Dataset):
         return {k: np.concatenate([p[k] for p in parts]) for k in parts[0]}
 
     @property
-    def missing(self) -> frozenset[int]:
-        return self._missing
-
-    @property
     def variables_metadata(self) -> dict[str, dict[str, Any]]:
         merged: dict[str, dict[str, Any]] = {}
         for d in self.datasets:
             merged.update(d.variables_metadata)
         return merged
-
-    @property
-    def grid(self) -> dict[str, Any]:
-        return self.datasets[0].grid
 
     def _fetch(
         self,

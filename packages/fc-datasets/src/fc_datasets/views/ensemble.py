@@ -4,7 +4,6 @@ members of several datasets together (``ensemble``).
 
 from __future__ import annotations
 
-import datetime as dt
 from collections.abc import Iterable
 from typing import Any
 
@@ -112,29 +111,6 @@ class EnsembleJoin(CombiningView):
     @property
     def variables(self) -> list[str]:
         return self.datasets[0].variables
-
-    @property
-    def dates(self) -> np.ndarray:
-        return self.datasets[0].dates
-
-    def __len__(self) -> int:
-        return len(self.datasets[0])
-
-    @property
-    def frequency(self) -> dt.timedelta:
-        return self.datasets[0].frequency
-
-    @property
-    def latitudes(self) -> np.ndarray:
-        return self.datasets[0].latitudes
-
-    @property
-    def longitudes(self) -> np.ndarray:
-        return self.datasets[0].longitudes
-
-    @property
-    def number_of_cells(self) -> int:
-        return self.datasets[0].number_of_cells
 
     @property
     def ensemble_size(self) -> int:
