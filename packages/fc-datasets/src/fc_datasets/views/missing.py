@@ -182,7 +182,7 @@ def _offsets(expected_access: Any) -> np.ndarray:
     return np.arange(start, stop, step, dtype=np.int64)
 
 
-class Windows(Dataset):
+class Windows(ForwardingView):
     """Windows of dates with no missing date in them (``skip_missing_dates`` with
     ``expected_access``).
 
@@ -201,7 +201,7 @@ class Windows(Dataset):
             raise OpenDatasetError(
                 "skip_missing_dates with expected_access cannot be applied twice."
             )
-        self.forward = forward
+        super().__init__(forward)
         offsets = _offsets(expected_access)
         self._offsets = offsets
         n = len(forward)
@@ -239,36 +239,8 @@ class Windows(Dataset):
         return result.squeeze(axis=axes) if axes else result
 
     @property
-    def variables(self) -> list[str]:
-        return self.forward.variables
-
-    @property
     def dates(self) -> np.ndarray:
         return self._dates
-
-    @property
-    def frequency(self) -> Any:
-        return self.forward.frequency
-
-    @property
-    def latitudes(self) -> np.ndarray:
-        return self.forward.latitudes
-
-    @property
-    def longitudes(self) -> np.ndarray:
-        return self.forward.longitudes
-
-    @property
-    def number_of_cells(self) -> int:
-        return self.forward.number_of_cells
-
-    @property
-    def ensemble_size(self) -> int:
-        return self.forward.ensemble_size
-
-    @property
-    def statistics(self) -> dict[str, np.ndarray]:
-        return self.forward.statistics
 
     def statistics_tendencies(self, delta: Any = None) -> dict[str, np.ndarray]:
         return self.forward.statistics_tendencies(delta)
@@ -276,14 +248,6 @@ class Windows(Dataset):
     @property
     def missing(self) -> frozenset[int]:
         return frozenset()
-
-    @property
-    def variables_metadata(self) -> dict[str, dict[str, Any]]:
-        return self.forward.variables_metadata
-
-    @property
-    def grid(self) -> dict[str, Any]:
-        return self.forward.grid
 
     def _fetch(
         self,
@@ -293,12 +257,6 @@ class Windows(Dataset):
         cells: AxisSelection,
     ) -> np.ndarray:
         raise OpenDatasetError("a view of windows of dates cannot be read by another view.")
-
-    def _children(self) -> list[Dataset]:
-        return [self.forward]
-
-    def _sources(self, variable: int) -> list[Any]:
-        return self.forward._sources(variable)
 
     def _options(self) -> dict[str, Any]:
         return {"skip_missing_dates": True, "window_offsets": self._offsets.tolist()}
