@@ -19,6 +19,7 @@ from fc_config.recipes.graph import (
     KnnEdges,
     MultiScaleEdges,
     RemoveUnconnectedNodes,
+    RestrictEdgeLength,
 )
 
 GRAPHCAST: dict[str, Any] = {
@@ -168,6 +169,24 @@ def test_anemoi_spellings_rename_or_explain() -> None:
     }
     message = str(_error(data))
     assert "kind: icosahedral" in message and "_target_" in message
+
+
+def test_post_processors_accept_anemoi_parameter_names() -> None:
+    data = _recipe(
+        post_processors=[
+            {"kind": "remove_unconnected_nodes", "nodes_name": "data"},
+            {
+                "kind": "restrict_edge_length",
+                "source_name": "data",
+                "target_name": "hidden",
+                "max_length_km": 500,
+            },
+        ]
+    )
+    remove, restrict = validate(GraphRecipe, data).post_processors
+    assert isinstance(remove, RemoveUnconnectedNodes) and remove.nodes == "data"
+    assert isinstance(restrict, RestrictEdgeLength)
+    assert (restrict.source, restrict.target) == ("data", "hidden")
 
 
 def test_multi_scale_levels_beyond_mesh_resolution_are_rejected() -> None:

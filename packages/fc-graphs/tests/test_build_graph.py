@@ -14,7 +14,7 @@ from fc_config.exceptions import ConfigError
 from fc_graphs.build import build_graph
 from fc_graphs.exceptions import GraphBuildError
 from fc_graphs.graph_file import Graph
-from fc_graphs.meshes import multi_mesh_edges
+from fc_graphs.meshes import mesh_edges, multi_mesh_edges, refined_meshes
 
 GRAPHCAST_LIKE = """
 description: GraphCast-like graph on O32 with a level-3 multi-mesh
@@ -148,4 +148,122 @@ def test_invalid_recipe_is_a_config_error() -> None:
     recipe = _tiny_cutoff("warn")
     recipe["edges"][0]["target"] = "hiden"
     with pytest.raises(ConfigError, match="hidden"):
+        build_graph(recipe)
+
+
+def _processor(builder: dict[str, Any], **mesh: Any) -> Graph:
+    return build_graph(
+        {
+            "nodes": {"hidden": {"builder": {"kind": "icosahedral", "resolution": 3, **mesh}}},
+            "edges": [{"source": "hidden", "target": "hidden", "builders": [builder]}],
+        }
+    )
+
+
+def _coordinate_pairs(graph: Graph) -> set[tuple[float, ...]]:
+    coords = graph.nodes["hidden"]["coords"]
+    index = graph.edges[("hidden", "to", "hidden")]["edge_index"]
+    return {(*coords[s], *coords[t]) for s, t in index.T.tolist()}
+
+
+@pytest.mark.parametrize(
+    "builder", [{"kind": "multi_scale"}, {"kind": "multi_scale", "scale_resolutions": [1, 3]}]
+)
+def test_area_limited_multi_scale_is_the_global_multi_mesh_between_kept_nodes(
+    builder: dict[str, Any],
+) -> None:
+    limited = _processor(builder, area=[90, 0, 0, 360])
+    full = _processor(builder)
+    north = full.nodes["hidden"]["coords"][:, 0] >= -1e-9
+    index = full.edges[("hidden", "to", "hidden")]["edge_index"]
+    inside = index[:, north[index[0]] & north[index[1]]]
+    coords = full.nodes["hidden"]["coords"]
+    expected = {(*coords[s], *coords[t]) for s, t in inside.T.tolist()}
+    assert _coordinate_pairs(limited) == expected
+    assert limited.nodes["hidden"]["coords"].shape[0] == int(north.sum())
+
+
+def _within(level: int, hops: int, finest: int) -> set[tuple[int, int]]:
+    """Brute force: pairs at most ``hops`` mesh edges apart on one level, finest numbering."""
+    edges = mesh_edges(refined_meshes(finest)[level].faces)
+    n = 10 * 4**level + 2
+    adjacency = np.zeros((n, n), dtype=bool)
+    adjacency[edges[0], edges[1]] = True
+    reach = adjacency.copy()
+    for _ in range(hops - 1):
+        reach = reach | ((reach.astype(int) @ adjacency.astype(int)) > 0)
+    np.fill_diagonal(reach, False)
+    return set(zip(*(a.tolist() for a in np.nonzero(reach)), strict=True))
+
+
+def test_x_hops_with_scale_resolutions_joins_nodes_within_hops_on_each_level() -> None:
+    graph = _processor({"kind": "multi_scale", "x_hops": 2, "scale_resolutions": [1, 2]})
+    index = graph.edges[("hidden", "to", "hidden")]["edge_index"]
+    found = set(zip(index[0].tolist(), index[1].tolist(), strict=True))
+    assert found == _within(1, 2, 3) | _within(2, 2, 3)
+    assert found > _within(2, 1, 3)
+
+
+def test_multi_scale_without_scale_resolutions_keeps_graphcast_counts() -> None:
+    graph = _processor({"kind": "multi_scale"})
+    assert (
+        graph.edges[("hidden", "to", "hidden")]["edge_index"].shape[1]
+        == multi_mesh_edges(3).shape[1]
+    )
+
+
+HEXAGONAL = """
+nodes:
+  data: {builder: {kind: grid, grid: O16}}
+  hidden: {builder: {kind: icosahedral, shape: hexagons, resolution: 1}}
+edges:
+  - {source: data, target: hidden, builders: [{kind: cutoff, cutoff_factor: 0.7}]}
+  - {source: hidden, target: hidden, builders: [{kind: multi_scale, x_hops: 1}]}
+  - {source: hidden, target: data, builders: [{kind: knn, num_nearest_neighbours: 3}]}
+checks: {unconnected: error}
+"""
+
+
+def test_hexagonal_meshes_build_with_their_multi_scale_edges() -> None:
+    pytest.importorskip("h3")
+    from fc_graphs.meshes import hexagonal_edges, hexagonal_nodes
+
+    graph = build_graph(yaml.safe_load(HEXAGONAL))
+    latitudes, longitudes = hexagonal_nodes(1)
+    np.testing.assert_allclose(
+        graph.nodes["hidden"]["coords"], np.deg2rad(np.stack([latitudes, longitudes], axis=1))
+    )
+    assert len(latitudes) == 842
+    processor = graph.edges[("hidden", "to", "hidden")]["edge_index"]
+    np.testing.assert_array_equal(processor, hexagonal_edges(1))
+    # the encoder's cut-off scales with the H3 spacing: every cell receives grid points
+    encoder = graph.edges[("data", "to", "hidden")]["edge_index"]
+    assert np.unique(encoder[1]).size == 842
+
+
+def test_an_area_limited_hexagonal_mesh_keeps_the_multi_scale_edges_inside() -> None:
+    pytest.importorskip("h3")
+    from fc_graphs.meshes import hexagonal_edges, hexagonal_nodes
+
+    recipe = yaml.safe_load(HEXAGONAL)
+    recipe["nodes"]["hidden"]["builder"]["area"] = [70, -20, 30, 40]
+    recipe["checks"] = {"unconnected": "warn"}
+    graph = build_graph(recipe)
+    latitudes, longitudes = hexagonal_nodes(1)
+    inside = (latitudes <= 70) & (latitudes >= 30) & ((longitudes >= -20) & (longitudes <= 40))
+    kept = np.flatnonzero(inside)
+    assert graph.nodes["hidden"]["coords"].shape[0] == kept.size
+    full = hexagonal_edges(1)
+    both = inside[full[0]] & inside[full[1]]
+    renumber = np.full(latitudes.size, -1)
+    renumber[kept] = np.arange(kept.size)
+    expected = renumber[full[:, both]]
+    processor = graph.edges[("hidden", "to", "hidden")]["edge_index"]
+    assert {tuple(e) for e in processor.T} == {tuple(e) for e in expected.T}
+
+
+def test_hexagons_finer_than_h3_resolution_6_are_refused_by_the_recipe() -> None:
+    recipe = yaml.safe_load(HEXAGONAL)
+    recipe["nodes"]["hidden"]["builder"]["resolution"] = 7
+    with pytest.raises(ConfigError, match="too fine for hexagons"):
         build_graph(recipe)

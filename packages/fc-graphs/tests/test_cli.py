@@ -13,14 +13,15 @@ from fc_graphs import __version__
 from fc_graphs.cli import main
 from fc_graphs.exceptions import GraphBuildError, GraphError
 
-HEAVY = ["torch", "torch_geometric", "scipy"]
+HEAVY = ["torch", "torch_geometric", "scipy", "matplotlib"]
 
 
 def test_help_lists_the_commands(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["--help"]) == 0
     out = capsys.readouterr().out
     assert "usage: fc-graphs" in out
-    assert "schema" in out
+    for command in ("create", "describe", "validate", "inspect", "schema"):
+        assert command in out
     assert "--debug" in out
 
 
@@ -62,3 +63,12 @@ def test_help_does_not_import_heavy_libraries() -> None:
         [sys.executable, "-c", code], capture_output=True, text=True, check=True
     ).stdout
     assert out.strip().splitlines()[-1] == "[]"
+
+
+def test_inspect_defaults_are_those_of_plot_graph() -> None:
+    from fc_graphs.cli import build_parser
+    from fc_graphs.plots import DEFAULT_DPI, DEFAULT_MAX_EDGES
+
+    args = build_parser().parse_args(["inspect", "g.fcg", "--out", "plots"])
+    assert (args.max_edges, args.dpi) == (DEFAULT_MAX_EDGES, DEFAULT_DPI)
+    assert (args.nodes, args.edges, args.color_by, args.overwrite) == (None, None, None, False)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import sys
 from pathlib import Path
 
 import pytest
@@ -94,3 +95,84 @@ def test_schema_graph_recipe(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["schema", "graph-recipe"]) == 0
     schema = json.loads(capsys.readouterr().out)
     assert {"nodes", "edges", "checks"} <= set(schema["properties"])
+
+
+# --------------------------------------------------------------------------------------------
+# inspect
+
+
+@pytest.fixture
+def graph_file(recipe: Path, tmp_path: Path) -> Path:
+    pytest.importorskip("matplotlib.figure")  # a one-off cost of seconds, kept out of the tests
+    out = tmp_path / "graph.fcg"
+    assert main(["create", str(recipe), str(out)]) == 0
+    return out
+
+
+def test_inspect_writes_the_plots_and_lists_them_as_json(
+    graph_file: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    out = tmp_path / "plots"
+    capsys.readouterr()
+    argv = ["inspect", str(graph_file), "--out", str(out), "--dpi", "30", "--max-edges", "50"]
+    assert main([*argv, "--nodes", "hidden", "--edges", "data:hidden", "--json"]) == 0
+    listing = json.loads(capsys.readouterr().out)
+    names = [Path(f).name for f in listing["files"]]
+    assert names == [
+        "nodes_hidden.png",
+        "edges_data_to_hidden.png",
+        "hist_edges_data_to_hidden.png",
+    ]
+    for name in names:
+        assert (out / name).read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    assert Path(listing["index"]).read_text(encoding="utf-8").count("\n") == 3
+
+
+def test_inspect_refuses_to_overwrite_plots_without_overwrite(
+    graph_file: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    out = tmp_path / "plots"
+    argv = ["inspect", str(graph_file), "--out", str(out), "--dpi", "30", "--nodes", "hidden"]
+    argv += ["--edges"]
+    assert main(argv) == 0
+    assert f"{out / 'nodes_hidden.png'}" in capsys.readouterr().out
+    (out / "nodes_hidden.png").write_bytes(b"kept")
+    assert main(argv) != 0
+    assert "--overwrite" in capsys.readouterr().err
+    assert (out / "nodes_hidden.png").read_bytes() == b"kept"
+    assert main([*argv, "--overwrite"]) == 0
+    assert (out / "nodes_hidden.png").read_bytes() != b"kept"
+
+
+def test_inspect_names_a_misspelled_set(
+    graph_file: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    argv = ["inspect", str(graph_file), "--out", str(tmp_path / "p"), "--nodes", "dta"]
+    assert main(argv) != 0
+    assert "Did you mean 'data'?" in capsys.readouterr().err
+
+
+def test_inspect_reports_a_broken_file_as_describe_does(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    bad = tmp_path / "bad.fcg"
+    bad.write_bytes(b"not a graph")
+    described = main(["describe", str(bad)])
+    describe_error = capsys.readouterr().err
+    assert main(["inspect", str(bad), "--out", str(tmp_path / "plots")]) == described == 5
+    assert capsys.readouterr().err == describe_error
+    assert not (tmp_path / "plots").exists()
+
+
+def test_inspect_without_matplotlib_says_what_to_install_before_reading_the_graph(
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    for module in ("matplotlib", "matplotlib.figure", "matplotlib.backends.backend_agg"):
+        monkeypatch.setitem(sys.modules, module, None)
+    never_read = tmp_path / "missing.fcg"
+    assert main(["inspect", str(never_read), "--out", str(tmp_path / "plots")]) == 1
+    err = capsys.readouterr().err
+    assert 'pip install "fc-graphs[plots]"' in err
+    assert "Traceback" not in err

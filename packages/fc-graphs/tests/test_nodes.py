@@ -106,10 +106,38 @@ def test_invalid_settings_are_a_graph_build_error() -> None:
         build_nodes("hidden", {"kind": "healpix", "nside": 3})
 
 
-def test_mask_is_refused_rather_than_ignored() -> None:
-    config = {"kind": "grid", "grid": "O32", "mask": {"variable": "lsm", "dataset": "x.zarr"}}
-    with pytest.raises(GraphBuildError, match="mask"):
+def test_mask_of_a_grid_needs_a_dataset() -> None:
+    config = {"kind": "grid", "grid": "O32", "mask": {"variable": "lsm"}}
+    with pytest.raises(GraphBuildError, match=r"node set 'data'.*names no dataset"):
         build_nodes("data", config)
+
+
+def test_area_limited_set_remembers_its_full_indices() -> None:
+    full = build_nodes("hidden", {"kind": "icosahedral", "resolution": 2})
+    assert full.full_indices is None and full.full_size is None
+    nodes = build_nodes("hidden", {"kind": "icosahedral", "resolution": 2, "area": [90, 0, 0, 360]})
+    assert nodes.full_indices is not None and nodes.full_size == full.size
+    np.testing.assert_array_equal(nodes.latitudes, full.latitudes[nodes.full_indices])
+    assert np.all(np.diff(nodes.full_indices) > 0)
+
+
+def test_subset_composes_indices_and_keeps_whole_triangles() -> None:
+    full = build_nodes("hidden", {"kind": "icosahedral", "resolution": 2})
+    limited = build_nodes(
+        "hidden", {"kind": "icosahedral", "resolution": 2, "area": [90, 0, 0, 360]}
+    )
+    kept = np.arange(0, limited.size, 2)
+    subset = limited.subset(kept)
+    assert subset.size == kept.size and subset.full_size == full.size
+    assert subset.full_indices is not None and limited.full_indices is not None
+    np.testing.assert_array_equal(subset.full_indices, limited.full_indices[kept])
+    np.testing.assert_array_equal(subset.longitudes, full.longitudes[subset.full_indices])
+    assert subset.mesh is not None and limited.mesh is not None
+    np.testing.assert_allclose(subset.mesh.vertices, limited.mesh.vertices[kept])
+    # every triangle left has its three corners among the kept nodes of the parent's triangles
+    corners = {tuple(sorted(kept[face])) for face in subset.mesh.faces.tolist()}
+    parents = {tuple(sorted(face)) for face in limited.mesh.faces.tolist()}
+    assert corners <= parents
 
 
 def test_dataset_coordinates_are_read_from_the_store(tmp_path: Path) -> None:

@@ -19,6 +19,7 @@ from fc_config.suggest import did_you_mean
 from fc_graphs.edges import _edges, _points
 from fc_graphs.exceptions import GraphBuildError
 from fc_graphs.geometry import great_circle_distance
+from fc_graphs.voronoi import voronoi_areas
 
 __all__ = [
     "AREA_METHODS",
@@ -138,8 +139,9 @@ def area_weights(
 
     ``voronoi`` gives the area of each point's spherical Voronoi cell (the region closer to it
     than to any other point), in steradians on the unit sphere, summing to 4π for a global grid;
-    it suits any grid, including reduced Gaussian and unstructured ones. On a limited-area grid
-    the cells at the border extend over the rest of the globe and are meaningless there.
+    it suits any grid, including reduced Gaussian and unstructured ones
+    (:mod:`fc_graphs.voronoi`). On a limited-area grid a border cell is its part inside the
+    area, so border weights stay comparable to the inner ones.
     ``cos_latitude`` gives ``cos φ``, proportional to the cell area of a regular lat-lon grid
     only, and zero at the poles; it needs no scipy and works on any subset of points.
 
@@ -166,7 +168,7 @@ def area_weights(
     if method == "cos_latitude":
         weights = np.hypot(points[:, 0], points[:, 1])
     elif method == "voronoi":
-        weights = _voronoi_areas(points)
+        weights = voronoi_areas(points)
     else:
         raise GraphBuildError(
             f"unknown area method {method!r}; choose one of {', '.join(AREA_METHODS)}."
@@ -205,28 +207,6 @@ def normalise(values: npt.ArrayLike, method: Normalisation = "none") -> npt.NDAr
         f"unknown normalisation {method!r}; choose one of {', '.join(NORMALISATIONS)}."
         + did_you_mean(str(method), NORMALISATIONS)
     )
-
-
-def _voronoi_areas(points: npt.NDArray[np.float64]) -> npt.NDArray[np.float64]:
-    """Areas of the spherical Voronoi cells of distinct unit vectors."""
-    from scipy.spatial import SphericalVoronoi  # heavy import, only needed to build graphs
-
-    if len(points) < 4:
-        raise GraphBuildError(
-            f"Voronoi areas need at least 4 points, got {len(points)}; use method='cos_latitude'."
-        )
-    try:
-        voronoi = SphericalVoronoi(points, radius=1.0, center=np.zeros(3))
-    except ValueError as error:
-        raise GraphBuildError(
-            f"cannot compute Voronoi cells of these points ({error}); remove duplicate points "
-            "(e.g. longitudes 0 and 360 on the same row) or use method='cos_latitude'."
-        ) from error
-    areas = np.asarray(voronoi.calculate_areas(), dtype=np.float64)
-    logger.debug(
-        "Voronoi areas of %d points sum to %.12f (4π for a global grid)", len(points), areas.sum()
-    )
-    return areas
 
 
 def _endpoints(

@@ -23,10 +23,7 @@ from fc_utils.cli_helpers import (
     run,
 )
 
-__all__ = ["EARTH_RADIUS_KM", "build_parser", "describe_graph", "main"]
-
-#: Mean Earth radius used to turn edge lengths in radians into kilometres.
-EARTH_RADIUS_KM = 6371.0
+__all__ = ["build_parser", "describe_graph", "main"]
 
 
 def build_parser() -> FcArgumentParser:
@@ -54,8 +51,61 @@ def build_parser() -> FcArgumentParser:
     describe.add_argument("--json", action="store_true", help="print JSON instead of text")
     check = add_command(commands, "validate", _validate, help="check a graph file")
     check.add_argument("graph", metavar="GRAPH", help="graph file")
+    _add_inspect(commands)
     add_schema_command(commands, ["graph-metadata", "graph-recipe"])
     return parser
+
+
+def _add_inspect(commands: Any) -> None:
+    inspect = add_command(
+        commands,
+        "inspect",
+        _inspect,
+        help="write PNG plots of a graph: nodes on maps, edges, attribute histograms",
+        description=(
+            "Write PNG plots of a graph into a folder: each node set on a map (isolated nodes\n"
+            "in red), each edge set's edges on a map (a deterministic sample of at most\n"
+            "--max-edges), and histograms of edge lengths (km), in/out degrees and every node\n"
+            "and edge attribute. index.txt in the folder lists the files. Needs matplotlib:\n"
+            'pip install "fc-graphs[plots]".'
+        ),
+    )
+    inspect.add_argument("graph", metavar="GRAPH", help="graph file")
+    inspect.add_argument(
+        "--out", "-o", metavar="DIR", required=True, help="folder for the plots (created)"
+    )
+    inspect.add_argument(
+        "--overwrite", action="store_true", help="replace plots of the same names in DIR"
+    )
+    inspect.add_argument(
+        "--nodes",
+        nargs="*",
+        metavar="SET",
+        help="only these node sets' maps and histograms (none when given without a name)",
+    )
+    inspect.add_argument(
+        "--edges",
+        nargs="*",
+        metavar="EDGES",
+        help="only these edge sets, as SOURCE:TARGET or SOURCE:NAME:TARGET "
+        "(none when given without a name)",
+    )
+    inspect.add_argument(
+        "--color-by",
+        metavar="ATTR",
+        help="colour the node maps by this node attribute, e.g. area_weight",
+    )
+    inspect.add_argument(
+        "--max-edges",
+        type=int,
+        default=20_000,
+        metavar="N",
+        help="most edges drawn on an edge map (default: 20000)",
+    )
+    inspect.add_argument(
+        "--dpi", type=int, default=120, metavar="DPI", help="resolution (default: 120)"
+    )
+    inspect.add_argument("--json", action="store_true", help='print {"files": [...]} as JSON')
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -72,7 +122,7 @@ def describe_graph(graph: Any) -> dict[str, Any]:
     """
     import numpy as np
 
-    from fc_graphs.geometry import great_circle_distance, latlon_to_xyz
+    from fc_graphs.geometry import EARTH_RADIUS_KM, great_circle_distance, latlon_to_xyz
 
     xyz = {
         name: latlon_to_xyz(np.rad2deg(a["coords"][:, 0]), np.rad2deg(a["coords"][:, 1]))
@@ -155,6 +205,29 @@ def _describe(args: argparse.Namespace) -> int:
                 f", length {km['min']:.1f}/{km['median']:.1f}/{km['max']:.1f} km (min/median/max)"
             )
         echo(line)
+    return int(ExitCode.OK)
+
+
+def _inspect(args: argparse.Namespace) -> int:
+    from fc_graphs.plots import INDEX_FILE, plot_graph
+
+    files = plot_graph(
+        args.graph,
+        args.out,
+        max_edges=args.max_edges,
+        dpi=args.dpi,
+        nodes=args.nodes,
+        edges=args.edges,
+        color_by=args.color_by,
+        overwrite=args.overwrite,
+    )
+    index = Path(args.out) / INDEX_FILE
+    if args.json:
+        echo_json({"files": [str(path) for path in files], "index": str(index)})
+        return int(ExitCode.OK)
+    for path in files:
+        echo(str(path))
+    echo(f"wrote {len(files)} plots, listed in {index}")
     return int(ExitCode.OK)
 
 

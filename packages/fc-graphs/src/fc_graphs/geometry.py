@@ -17,7 +17,10 @@ import numpy.typing as npt
 
 from fc_graphs.exceptions import GraphBuildError
 
-__all__ = ["great_circle_distance", "latlon_to_xyz", "xyz_to_latlon"]
+__all__ = ["EARTH_RADIUS_KM", "great_circle_distance", "latlon_to_xyz", "xyz_to_latlon"]
+
+#: Mean Earth radius in kilometres (IUGG), to turn angles on the unit sphere into distances.
+EARTH_RADIUS_KM = 6371.0
 
 
 def latlon_to_xyz(lat_deg: npt.ArrayLike, lon_deg: npt.ArrayLike) -> npt.NDArray[np.float64]:

@@ -5,7 +5,11 @@ turns one recipe entry (an fc-config node builder: ``grid``, ``dataset``, ``file
 ``latlon_arrays``, ``icosahedral`` or ``healpix``) into a :class:`NodeSet`: coordinates in
 degrees, unit vectors for the edge builders, and for an icosahedral set the triangulation the
 ``containing_triangle`` edges need. An ``area`` limits any of them to a ``[north, west, south,
-east]`` box, for limited-area models.
+east]`` box, for limited-area models, and a ``mask`` to the points where a dataset variable is
+non-zero (:mod:`fc_graphs.masks`); both together keep the points inside the area *and* the mask.
+A limited set remembers where its nodes came from (:attr:`NodeSet.full_indices`), so that a
+mask attribute can be read from the full grid's dataset and a limited icosahedral mesh can take
+its multi-mesh edges from the global mesh.
 
 fc-graphs must not depend on fc-datasets, so a ``dataset`` builder reads the store's
 ``latitudes`` and ``longitudes`` arrays with zarr directly; zarr (and xarray for NetCDF files)
@@ -29,11 +33,13 @@ from fc_config.recipes.graph import (
     GridNodes,
     HealpixNodes,
     IcosahedralNodes,
+    NodeMask,
 )
 from fc_config.suggest import did_you_mean
 from fc_graphs.exceptions import GraphBuildError
 from fc_graphs.geometry import latlon_to_xyz, xyz_to_latlon
 from fc_graphs.meshes.healpix import healpix_pixel_centres
+from fc_graphs.meshes.hexagonal import hexagonal_nodes
 from fc_graphs.meshes.icosahedral import TriangularMesh, refined_meshes
 
 __all__ = ["NODE_BUILDER_KINDS", "NodeSet", "build_nodes"]
@@ -69,10 +75,17 @@ class NodeSet:
         ``float64`` arrays ``[n]`` in degrees, in the order the nodes are numbered.
     mesh
         For an icosahedral set, the triangulation whose vertices are the nodes (vertex ``i`` is
-        node ``i``); ``None`` for the other builders.
+        node ``i``); ``None`` for the other builders. A limited set keeps the triangles whose
+        three corners it kept.
     description
         What the set was built from (the builder's settings), stored with the graph so that a
         user can tell later which grid or mesh it holds.
+    full_indices
+        For a set limited by an ``area``, a ``mask`` or a post-processor: the sorted ``int64``
+        index of each node among the points of the builder's full set (the dataset's cell, the
+        global mesh's vertex); ``None`` when no point was removed.
+    full_size
+        The number of points of the builder's full set; ``None`` when no point was removed.
     """
 
     name: str
@@ -80,6 +93,8 @@ class NodeSet:
     longitudes: npt.NDArray[np.float64]
     mesh: TriangularMesh | None = None
     description: dict[str, Any] = field(default_factory=dict)
+    full_indices: npt.NDArray[np.int64] | None = None
+    full_size: int | None = None
 
     @property
     def size(self) -> int:
@@ -90,6 +105,28 @@ class NodeSet:
     def xyz(self) -> npt.NDArray[np.float64]:
         """The nodes as unit vectors ``[n, 3]``, the form every edge builder works on."""
         return latlon_to_xyz(self.latitudes, self.longitudes)
+
+    def subset(self, kept: npt.NDArray[np.int64]) -> NodeSet:
+        """The nodes ``kept`` (sorted indices), renumbered in that order.
+
+        ``full_indices`` still point into the builder's full set, and a mesh keeps the
+        triangles whose three corners are kept.
+        """
+        index = np.asarray(kept, dtype=np.int64)
+        mesh = self.mesh
+        if mesh is not None:
+            inside = np.zeros(self.size, dtype=bool)
+            inside[index] = True
+            mesh = _submesh(mesh, inside, index)
+        return NodeSet(
+            name=self.name,
+            latitudes=self.latitudes[index],
+            longitudes=self.longitudes[index],
+            mesh=mesh,
+            description=self.description,
+            full_indices=index if self.full_indices is None else self.full_indices[index],
+            full_size=self.size if self.full_size is None else self.full_size,
+        )
 
 
 def build_nodes(name: str, builder_config: _Builder | Mapping[str, Any]) -> NodeSet:
@@ -106,34 +143,72 @@ def build_nodes(name: str, builder_config: _Builder | Mapping[str, Any]) -> Node
     Returns
     -------
     NodeSet
-        The nodes, limited to ``area`` when the builder has one.
+        The nodes, limited to ``area`` and ``mask`` when the builder has them.
 
     Raises
     ------
     GraphBuildError
         For an unknown ``kind`` (with a suggestion), invalid settings, a file or dataset that
-        cannot be read, a ``mask`` (not supported yet), or an area that keeps no node.
+        cannot be read, a mask dataset that is not on the nodes' grid, or an area and mask that
+        keep no node.
     """
     builder = _validated(name, builder_config)
-    if builder.mask is not None:
-        raise GraphBuildError(
-            f"node set {name!r}: limiting nodes with a mask (variable "
-            f"{builder.mask.variable!r}) is not supported yet; use an area "
-            "[north, west, south, east] instead, or remove the mask."
-        )
     latitudes, longitudes, mesh = _coordinates(builder)
     description: dict[str, Any] = builder.model_dump(mode="json", exclude_none=True)
-    if builder.area is not None:
-        latitudes, longitudes, mesh = _limit_to_area(
-            name, builder.area, latitudes, longitudes, mesh
+    node_set = NodeSet(
+        name=name, latitudes=latitudes, longitudes=longitudes, mesh=mesh, description=description
+    )
+    if builder.area is not None or builder.mask is not None:
+        node_set = _limited(name, builder, node_set)
+    logger.info("node set %r: %d nodes from %s builder", name, node_set.size, builder.kind)
+    return node_set
+
+
+def _limited(name: str, builder: _Builder, full: NodeSet) -> NodeSet:
+    """``full`` limited to the builder's area and mask (both, when it has both)."""
+    if full.latitudes.shape != full.longitudes.shape:
+        raise GraphBuildError(
+            f"node set {name!r}: {full.latitudes.size} latitudes but {full.longitudes.size} "
+            "longitudes; give one of each per node."
         )
-    logger.info("node set %r: %d nodes from %s builder", name, latitudes.size, builder.kind)
-    return NodeSet(
-        name=name,
-        latitudes=latitudes,
-        longitudes=longitudes,
-        mesh=mesh,
-        description=description,
+    keep = np.ones(full.size, dtype=bool)
+    what = []
+    if builder.area is not None:
+        keep &= _inside_area(builder.area, full.latitudes, full.longitudes)
+        what.append(f"the area {list(builder.area)} [north, west, south, east]")
+    if builder.mask is not None:
+        keep &= _builder_mask(name, builder.mask, builder, full)
+        what.append(f"the mask {builder.mask.variable!r}")
+    kept = np.flatnonzero(keep)
+    if kept.size == 0:
+        hint = (
+            "check the order of the values and that the area is not smaller than the spacing "
+            "of the nodes"
+            if builder.mask is None
+            else "check that the mask variable is non-zero somewhere in the area"
+        )
+        raise GraphBuildError(
+            f"node set {name!r}: {' and '.join(what)} keep{'s' if len(what) == 1 else ''} none "
+            f"of its {full.size} nodes; {hint}."
+        )
+    if kept.size == full.size:
+        return full
+    return full.subset(kept)
+
+
+def _builder_mask(
+    name: str, mask: NodeMask, builder: _Builder, full: NodeSet
+) -> npt.NDArray[np.bool_]:
+    """The builder's ``mask`` over all its points, read from the dataset it names."""
+    from fc_graphs.masks import mask_on_nodes
+
+    return mask_on_nodes(
+        mask.dataset,
+        mask.variable,
+        full.latitudes,
+        full.longitudes,
+        nodes_dataset=builder.path if isinstance(builder, DatasetNodes) else None,
+        where=f"node set {name!r}",
     )
 
 
@@ -182,24 +257,17 @@ def _grid(builder: GridNodes) -> _Coordinates:
 
 
 def _dataset(builder: DatasetNodes) -> _Coordinates:
-    path = Path(builder.path)
-    if not (path / "zarr.json").exists():
-        raise GraphBuildError(
-            f"{path} is not a zarr v3 dataset (no zarr.json): check the path of the dataset."
-        )
-    try:
-        import zarr
-    except ImportError as error:
-        raise GraphBuildError(
-            "reading a dataset's coordinates needs zarr; install it with `pip install zarr`."
-        ) from error
-    root = zarr.open_group(str(path), mode="r")
+    from fc_graphs.masks import open_dataset_group
+
+    root = open_dataset_group(builder.path)  # imports zarr, or explains how to install it
+    import zarr
+
     coordinates = []
     for key in ("latitudes", "longitudes"):
         array = root.get(key)
         if not isinstance(array, zarr.Array):
             raise GraphBuildError(
-                f"dataset {path} has no {key!r} array; is it a finalised fc dataset?"
+                f"dataset {builder.path} has no {key!r} array; is it a finalised fc dataset?"
             )
         coordinates.append(_float64(np.asarray(array[...])))
     return coordinates[0], coordinates[1], None
@@ -254,11 +322,9 @@ def _netcdf_arrays(path: Path, names: tuple[str, str]) -> list[npt.NDArray[Any]]
 
 
 def _icosahedral(builder: IcosahedralNodes) -> _Coordinates:
-    if builder.shape != "triangles":
-        raise GraphBuildError(
-            f"icosahedral nodes with shape {builder.shape!r} are not supported yet; "
-            "use shape: triangles."
-        )
+    if builder.shape == "hexagons":  # H3 cells, in the order of hexagonal_cells
+        latitudes, longitudes = hexagonal_nodes(builder.resolution)
+        return latitudes, longitudes, None
     mesh = refined_meshes(builder.resolution)[-1]
     latitudes, longitudes = xyz_to_latlon(mesh.vertices)
     return latitudes, longitudes, mesh
@@ -287,25 +353,17 @@ def _float64(values: npt.ArrayLike) -> npt.NDArray[np.float64]:
     return np.ascontiguousarray(np.asarray(values, dtype=np.float64).reshape(-1))
 
 
-def _limit_to_area(
-    name: str,
+def _inside_area(
     area: tuple[float, float, float, float],
     latitudes: npt.NDArray[np.float64],
     longitudes: npt.NDArray[np.float64],
-    mesh: TriangularMesh | None,
-) -> _Coordinates:
-    """Keep the nodes inside ``[north, west, south, east]``, in their order.
+) -> npt.NDArray[np.bool_]:
+    """Which points lie inside ``[north, west, south, east]``.
 
     The area runs eastwards from ``west`` to ``east`` (so it may cross 0° or 180°), edges
-    included, as in :mod:`fc_utils.grids.area`. A mesh keeps the triangles whose three corners
-    are kept, renumbered to the kept nodes.
+    included, as in :mod:`fc_utils.grids.area`.
     """
     north, west, south, east = area
-    if latitudes.shape != longitudes.shape:
-        raise GraphBuildError(
-            f"node set {name!r}: {latitudes.size} latitudes but {longitudes.size} longitudes; "
-            "give one of each per node."
-        )
     inside = (latitudes >= south - _EDGE) & (latitudes <= north + _EDGE)
     if east - west < 360.0 - _EDGE:
         span = (east - west) % 360.0
@@ -313,16 +371,7 @@ def _limit_to_area(
             offset = np.mod(longitudes - west, 360.0)
             offset[offset > 360.0 - _EDGE] = 0.0
             inside &= offset <= span + _EDGE
-    kept = np.flatnonzero(inside)
-    if kept.size == 0:
-        raise GraphBuildError(
-            f"node set {name!r}: the area {list(area)} [north, west, south, east] contains "
-            f"none of its {latitudes.size} nodes; check the order of the values and that the "
-            "area is not smaller than the spacing of the nodes."
-        )
-    if mesh is not None:
-        mesh = _submesh(mesh, inside, kept)
-    return latitudes[kept], longitudes[kept], mesh
+    return inside
 
 
 def _submesh(

@@ -18,8 +18,9 @@ complete and check them from the JSON Schema and a misspelled kind gets a sugges
 Anemoi's spellings
 ------------------
 Plain renames are accepted: ``node_builder`` for ``builder``, ``source_name`` /
-``target_name`` for ``source`` / ``target`` and ``edge_builders`` for ``builders``. Anemoi
-selects builders by ``_target_`` (a Python class path such as
+``target_name`` for ``source`` / ``target`` (of edge sets and of ``restrict_edge_length``),
+``nodes_name`` for the ``nodes`` of ``remove_unconnected_nodes`` and ``edge_builders`` for
+``builders``. Anemoi selects builders by ``_target_`` (a Python class path such as
 ``anemoi.graphs.nodes.TriNodes``); fc never imports classes named in a recipe, so an entry
 with ``_target_`` is an error that names the fc ``kind`` to write instead (``TriNodes`` →
 ``icosahedral``, ``ZarrDatasetNodes`` → ``dataset``, ``KNNEdges`` → ``knn``, ``CutOffEdges``
@@ -108,6 +109,9 @@ Norm = Literal["none", "unit-max", "unit-sum", "unit-std"]
 Loc = tuple[str | int, ...]
 
 _ENDS = ("source", "target")
+
+#: Finest H3 resolution fc builds meshes at (resolution 7 would have 99 million cells).
+_MAX_H3_RESOLUTION = 6
 
 _GRID_NAME = re.compile(r"^\s*(?:[ONF]\d+|[\d.p]+(?:[x/][\d.p]+)?)\s*$", re.IGNORECASE)
 
@@ -227,8 +231,19 @@ class IcosahedralNodes(_NodeBuilderBase):
     """Refinement level: each level splits every triangle in four (level 6 has 40,962 nodes)."""
 
     shape: Literal["triangles", "hexagons"] = "triangles"
-    """``triangles`` refines the icosahedron itself; ``hexagons`` uses its dual (H3-like
-    cells, Anemoi's ``HexNodes``)."""
+    """``triangles`` refines the icosahedron itself (``resolution`` 0-12); ``hexagons`` takes
+    the cells of Uber's H3 grid at that resolution (0-6; 2 + 120·7^r cells, Anemoi's
+    ``HexNodes``; needs ``pip install "fc-graphs[hexagons]"``)."""
+
+    @model_validator(mode="after")
+    def _hexagon_resolution(self) -> IcosahedralNodes:
+        if self.shape == "hexagons" and self.resolution > _MAX_H3_RESOLUTION:
+            raise ValueError(
+                f"resolution {self.resolution} is too fine for hexagons: H3 resolution "
+                f"{_MAX_H3_RESOLUTION} already has {2 + 120 * 7**_MAX_H3_RESOLUTION:,} cells; "
+                f"use a resolution from 0 to {_MAX_H3_RESOLUTION}"
+            )
+        return self
 
 
 class HealpixNodes(_NodeBuilderBase):
@@ -385,8 +400,8 @@ class MultiScaleEdges(_EdgeBuilderBase):
     """Join nodes up to this many mesh edges apart, at each level."""
 
     scale_resolutions: list[int] | None = None
-    """Levels whose edges are added (each from 1 to the mesh's resolution); leave it out for
-    all of them, as GraphCast does."""
+    """Levels whose edges are added (each from 0, the icosahedron or H3's 122 base cells, to
+    the mesh's resolution); leave it out for all of them, as GraphCast does."""
 
 
 class ContainingTriangleEdges(_EdgeBuilderBase):
@@ -454,8 +469,8 @@ class RemoveUnconnectedNodes(FcModel):
     kind: Literal["remove_unconnected_nodes"]
     """Selects this post-processor."""
 
-    nodes: str
-    """The node set to prune."""
+    nodes: str = Field(validation_alias=AliasChoices("nodes", "nodes_name"))
+    """The node set to prune (Anemoi's ``nodes_name``)."""
 
     ignore: str | None = None
     """Name of a ``mask`` attribute of the set: nodes where it is true are kept regardless."""
@@ -470,11 +485,11 @@ class RestrictEdgeLength(FcModel):
     kind: Literal["restrict_edge_length"]
     """Selects this post-processor."""
 
-    source: str
-    """Source node set of the edge set."""
+    source: str = Field(validation_alias=AliasChoices("source", "source_name"))
+    """Source node set of the edge set (Anemoi's ``source_name``)."""
 
-    target: str
-    """Target node set of the edge set."""
+    target: str = Field(validation_alias=AliasChoices("target", "target_name"))
+    """Target node set of the edge set (Anemoi's ``target_name``)."""
 
     max_length_km: float = Field(gt=0)
     """Longest edge kept, in kilometres."""
@@ -597,11 +612,11 @@ class GraphRecipe(FcModel):
                     )
                     continue
                 for k, level in enumerate(builder.scale_resolutions or []):
-                    if not 1 <= level <= source.resolution:
+                    if not 0 <= level <= source.resolution:
                         problems.append(
                             problem(
                                 (*loc, "scale_resolutions", k),
-                                f"expected a level from 1 to the mesh's resolution "
+                                f"expected a level from 0 to the mesh's resolution "
                                 f"{source.resolution}",
                                 value=level,
                             )

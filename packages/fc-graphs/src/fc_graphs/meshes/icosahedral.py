@@ -34,6 +34,7 @@ __all__ = [
     "multi_mesh_edges",
     "refine",
     "refined_meshes",
+    "within_hops",
 ]
 
 logger = logging.getLogger(__name__)
@@ -256,7 +257,7 @@ def multi_mesh_edges(level: int, *, x_hops: int = 1) -> npt.NDArray[np.int64]:
     for mesh in meshes:
         edges = mesh_edges(mesh.faces)
         if hops > 1:
-            edges = _within_hops(edges, len(mesh.vertices), hops)
+            edges = within_hops(edges, len(mesh.vertices), hops)
         senders.append(edges[0])
         receivers.append(edges[1])
     result = _unique_edges(np.concatenate(senders), np.concatenate(receivers))
@@ -270,7 +271,7 @@ def multi_mesh_edges(level: int, *, x_hops: int = 1) -> npt.NDArray[np.int64]:
     return result
 
 
-def _within_hops(edges: npt.NDArray[np.int64], n_nodes: int, hops: int) -> npt.NDArray[np.int64]:
+def within_hops(edges: npt.NDArray[np.int64], n_nodes: int, hops: int) -> npt.NDArray[np.int64]:
     """Edges between distinct nodes at most ``hops`` steps apart along ``edges``."""
     from scipy import sparse  # scipy is only needed for x-hop neighbourhoods
 
