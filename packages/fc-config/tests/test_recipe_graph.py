@@ -290,3 +290,37 @@ def test_bad_builder_parameters_are_located(builder: dict[str, Any], path: str) 
     data["nodes"]["hidden"]["builder"] = builder
     data["edges"] = []
     assert [p.path for p in _error(data).problems] == [path]
+
+
+def test_normalisations_that_cannot_scale_an_attribute_are_refused() -> None:
+    from fc_config.errors import validate
+    from fc_config.exceptions import ConfigError
+    from fc_config.recipes.graph import GraphRecipe
+
+    recipe: dict = {
+        "nodes": {"data": {"builder": {"kind": "grid", "grid": "O16"}}},
+        "edges": [
+            {
+                "source": "data",
+                "target": "data",
+                "builders": [{"kind": "knn", "num_nearest_neighbours": 3}],
+                "attributes": {"edge_dirs": {"norm": "unit-sum"}},
+            }
+        ],
+    }
+    with pytest.raises(ConfigError, match=r"edges\[0\]\.attributes\.edge_dirs: edge_dirs comp"):
+        validate(GraphRecipe, recipe)
+    recipe["edges"] = []
+    recipe["nodes"]["data"]["attributes"] = {"w": {"kind": "uniform", "norm": "unit-std"}}
+    with pytest.raises(ConfigError, match=r"nodes\.data\.attributes\.w: uniform weights"):
+        validate(GraphRecipe, recipe)
+
+
+def test_anemoi_classes_whose_keys_differ_say_which() -> None:
+    from fc_config.errors import validate
+    from fc_config.exceptions import ConfigError
+    from fc_config.recipes.graph import GraphRecipe
+
+    builder = {"_target_": "anemoi.graphs.nodes.HEALPixNodes", "resolution": 3}
+    with pytest.raises(ConfigError, match=r"kind: healpix \(resolution: r becomes nside: 2\*\*r\)"):
+        validate(GraphRecipe, {"nodes": {"hidden": {"builder": builder}}})

@@ -12,7 +12,7 @@ import pytest
 
 from fc_config.exceptions import FormatVersionError
 from fc_config.metadata.graph import GRAPH_FORMAT_VERSION, GraphMetadata
-from fc_graphs.exceptions import GraphError
+from fc_graphs.exceptions import CorruptGraphError, GraphError
 from fc_graphs.graph_file import (
     Graph,
     content_hash,
@@ -178,8 +178,9 @@ def test_hash_mismatch_is_a_graph_error(tmp_path: Path) -> None:
     path = save_graph(graph, tmp_path / "g.graph", provenance=_PROVENANCE)
     weights = graph.nodes["data"]["area_weight"] + 1
     changed = _rewrite(path, tmp_path, tensors={"nodes/data/area_weight": weights})
-    with pytest.raises(GraphError, match="hash"):
+    with pytest.raises(CorruptGraphError, match="hash") as caught:
         load_graph(changed)
+    assert caught.value.exit_code == 5  # what `describe`, `inspect` and `validate` exit with
     assert any("hash" in problem for problem in validate_graph_file(changed))
 
 

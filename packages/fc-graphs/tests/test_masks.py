@@ -348,3 +348,34 @@ def test_mask_attributes_survive_the_graph_file(tmp_path: Path, o16_dataset: Pat
     loaded = load_graph(save_graph(graph, tmp_path / "graph.fc"))
     assert loaded.nodes["data"]["land"].dtype == np.bool_
     np.testing.assert_array_equal(loaded.nodes["data"]["land"], graph.nodes["data"]["land"])
+
+
+# --- the dataset's uuid and relative paths --------------------------------------------------------
+
+
+def test_the_graph_records_the_uuid_of_the_dataset_its_nodes_come_from(o16_dataset: Path) -> None:
+    zarr.open_group(str(o16_dataset), mode="r+").attrs["uuid"] = (
+        "7b0c5e7e-0000-4000-8000-000000000001"
+    )
+    graph = build_graph(_recipe(o16_dataset))
+    assert graph.dataset_uuid == "7b0c5e7e-0000-4000-8000-000000000001"
+    # an explicit uuid wins (with a warning when it differs)
+    other = "7b0c5e7e-0000-4000-8000-000000000002"
+    assert build_graph(_recipe(o16_dataset), dataset_uuid=other).dataset_uuid == other
+
+
+def test_relative_paths_in_a_recipe_file_are_resolved_against_its_folder(
+    o16_dataset: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import yaml
+
+    recipe = _recipe(Path(o16_dataset.name))  # "o16.zarr", beside the recipe
+    recipe["nodes"]["data"]["attributes"]["land"]["dataset"] = o16_dataset.name
+    (tmp_path / "recipe.yaml").write_text(yaml.safe_dump(recipe))
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    monkeypatch.chdir(elsewhere)
+    graph = build_graph(tmp_path / "recipe.yaml")
+    assert graph.nodes["data"]["coords"].shape[0] == 1600
+    # the graph keeps the recipe as written
+    assert graph.recipe["nodes"]["data"]["builder"]["path"] == "o16.zarr"

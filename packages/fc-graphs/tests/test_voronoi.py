@@ -108,3 +108,12 @@ def test_too_few_or_malformed_points_are_refused() -> None:
         voronoi_areas(_random(3, 5))
     with pytest.raises(GraphBuildError, match=r"\[n, 3\]"):
         voronoi_areas(np.zeros((5, 2)))
+
+
+def test_a_limited_area_bordered_by_a_meridian_is_not_degenerate() -> None:
+    # every row of an octahedral grid has a point at 0°E: the area's western border lies on
+    # one great circle, so qhull makes triangles across the outside whose plane has no side
+    grid = grid_from_name("O48")
+    inside = (grid.latitudes > 30) & (grid.latitudes < 70) & (grid.longitudes <= 40)
+    areas = voronoi_areas(latlon_to_xyz(grid.latitudes[inside], grid.longitudes[inside]))
+    assert np.all(areas > 0) and areas.max() < 2 * np.median(areas)

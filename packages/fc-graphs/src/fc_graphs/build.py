@@ -142,7 +142,12 @@ def build_graph(
         A :class:`GraphRecipe`, the mapping it is read from, or the path of a YAML/JSON file.
     dataset_uuid
         ``uuid`` of the dataset whose grid the data nodes are, kept in the graph so that a
-        training run can tell a graph built for another dataset.
+        training run can tell a graph built for another dataset. Leave it out to take the
+        ``uuid`` of the dataset a ``dataset`` node builder reads.
+
+    Relative paths in a recipe read from a file (datasets, coordinate files, mask datasets)
+    are resolved against the recipe's folder, as fc-datasets does; the graph keeps the recipe
+    as written.
 
     Returns
     -------
@@ -161,6 +166,10 @@ def build_graph(
     from fc_graphs.postprocess import apply_post_processors
 
     valid = load_recipe(recipe)
+    written = valid.model_dump(mode="json")
+    if isinstance(recipe, str | Path):
+        valid = _resolve_paths(valid, Path(recipe).parent)
+    dataset_uuid = _dataset_uuid(valid, dataset_uuid)
     started = time.perf_counter()
     node_sets: dict[str, NodeSet] = {}
     nodes: dict[str, dict[str, np.ndarray]] = {}
@@ -180,9 +189,7 @@ def build_graph(
         edge_key: EdgeKey = (edge_set.source, edge_set.name, edge_set.target)
         with _stage(f"edge set {_label(edge_key)}"):
             edges[edge_key] = {"edge_index": _edge_index(edge_set, node_sets, xyz, nodes)}
-    graph = Graph(
-        nodes=nodes, edges=edges, recipe=valid.model_dump(mode="json"), dataset_uuid=dataset_uuid
-    )
+    graph = Graph(nodes=nodes, edges=edges, recipe=written, dataset_uuid=dataset_uuid)
     if valid.post_processors:
         with _stage("post-processors", "applied"):
             processed = apply_post_processors(graph, valid.post_processors)
@@ -200,6 +207,57 @@ def build_graph(
         sum(arrays["edge_index"].shape[1] for arrays in graph.edges.values()),
     )
     return graph
+
+
+def _resolve_paths(recipe: GraphRecipe, base: Path) -> GraphRecipe:
+    """The recipe with relative paths of files and datasets made relative to ``base``."""
+
+    def resolved(path: str) -> str:
+        if "://" in path or Path(path).is_absolute():
+            return path
+        return str(base / path)
+
+    document = recipe.model_dump(mode="json", exclude_unset=True)
+    for node_set in document.get("nodes", {}).values():
+        builder = node_set.get("builder", {})
+        if builder.get("kind") in ("dataset", "file", "latlon_arrays") and "path" in builder:
+            builder["path"] = resolved(builder["path"])
+        places = [builder.get("mask") or {}, *node_set.get("attributes", {}).values()]
+        for place in places:
+            if place.get("dataset"):
+                place["dataset"] = resolved(place["dataset"])
+    return validate(GraphRecipe, document, source="graph recipe")
+
+
+def _dataset_uuid(recipe: GraphRecipe, given: str | None) -> str | None:
+    """``given``, or the ``uuid`` of the dataset the recipe's ``dataset`` builders read."""
+    from fc_graphs.masks import open_dataset_group
+
+    found = {}
+    for name, node_set in recipe.nodes.items():
+        builder = node_set.builder
+        if isinstance(builder, DatasetNodes):
+            uuid = open_dataset_group(builder.path).attrs.get("uuid")
+            if uuid is not None:
+                found[name] = str(uuid)
+    if given is not None:
+        for name, uuid in found.items():
+            if uuid != given:
+                logger.warning(
+                    "node set %r reads dataset %s, but the graph is recorded for dataset %s "
+                    "as asked",
+                    name,
+                    uuid,
+                    given,
+                )
+        return given
+    if len(set(found.values())) > 1:
+        listing = ", ".join(f"{name}: {uuid}" for name, uuid in found.items())
+        raise GraphBuildError(
+            f"the node sets read different datasets ({listing}), so the graph's dataset uuid is "
+            "ambiguous; give the one the model will be trained on with --dataset-uuid."
+        )
+    return next(iter(found.values()), None)
 
 
 @contextmanager

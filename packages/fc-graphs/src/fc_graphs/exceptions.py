@@ -4,7 +4,13 @@ from __future__ import annotations
 
 from fc_config.exceptions import FcError
 
-__all__ = ["FcError", "GraphBuildError", "GraphError", "MissingDependencyError"]
+__all__ = [
+    "CorruptGraphError",
+    "FcError",
+    "GraphBuildError",
+    "GraphError",
+    "MissingDependencyError",
+]
 
 
 class GraphError(FcError):
@@ -15,6 +21,12 @@ class GraphBuildError(GraphError):
     """A graph recipe cannot be built: empty node sets, unreachable nodes, unknown builders."""
 
     exit_code = 3
+
+
+class CorruptGraphError(GraphError):
+    """A graph file is damaged or inconsistent: truncated, altered, or its parts disagree."""
+
+    exit_code = 5
 
 
 class MissingDependencyError(GraphError, ImportError):

@@ -41,7 +41,7 @@ import numpy as np
 from fc_config.errors import validate
 from fc_config.exceptions import ConfigError
 from fc_config.metadata.graph import GRAPH_FORMAT_VERSION, GraphMetadata
-from fc_graphs.exceptions import GraphError
+from fc_graphs.exceptions import CorruptGraphError, GraphError
 from fc_utils.artifact import Artifact, read_artifact, read_metadata, write_artifact
 from fc_utils.exceptions import ArtifactError
 from fc_utils.provenance import gather_provenance
@@ -272,9 +272,9 @@ def _attribute_problems(
     return problems
 
 
-def _raise_problems(problems: list[str], what: str) -> None:
+def _raise_problems(problems: list[str], what: str, error: type[GraphError] = GraphError) -> None:
     if problems:
-        raise GraphError(
+        raise error(
             f"{what}: " + "; ".join(problems) + ".",
             hint="Rebuild the graph with fc-graphs.",
         )
@@ -462,7 +462,7 @@ def load_graph(path: str | Path) -> Graph:
     problems += _structure_problems(graph)
     if not problems and (mismatch := _hash_problem(graph, metadata)):
         problems.append(mismatch)
-    _raise_problems(problems, f"graph file {str(path)!r} is invalid")
+    _raise_problems(problems, f"graph file {str(path)!r} is invalid", CorruptGraphError)
     _LOG.debug("loaded graph %s (%s)", path, metadata.hash)
     return graph
 

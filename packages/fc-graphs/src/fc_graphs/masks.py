@@ -29,7 +29,7 @@ import numpy as np
 import numpy.typing as npt
 
 from fc_config.suggest import did_you_mean
-from fc_graphs.exceptions import GraphBuildError
+from fc_graphs.exceptions import GraphBuildError, MissingDependencyError
 
 __all__ = ["COORDINATE_TOLERANCE", "mask_on_nodes", "open_dataset_group", "read_mask"]
 
@@ -55,8 +55,8 @@ def open_dataset_group(path: str | Path) -> Any:
     try:
         import zarr
     except ImportError as error:
-        raise GraphBuildError(
-            "reading a dataset needs zarr; install it with `pip install zarr`."
+        raise MissingDependencyError(
+            'reading a dataset needs zarr; install it with: pip install "fc-graphs[datasets]"'
         ) from error
     return zarr.open_group(str(store), mode="r")
 

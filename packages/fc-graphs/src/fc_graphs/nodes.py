@@ -36,7 +36,7 @@ from fc_config.recipes.graph import (
     NodeMask,
 )
 from fc_config.suggest import did_you_mean
-from fc_graphs.exceptions import GraphBuildError
+from fc_graphs.exceptions import GraphBuildError, MissingDependencyError
 from fc_graphs.geometry import latlon_to_xyz, xyz_to_latlon
 from fc_graphs.meshes.healpix import healpix_pixel_centres
 from fc_graphs.meshes.hexagonal import hexagonal_nodes
@@ -306,9 +306,9 @@ def _netcdf_arrays(path: Path, names: tuple[str, str]) -> list[npt.NDArray[Any]]
     try:
         import xarray as xr
     except ImportError as error:
-        raise GraphBuildError(
-            "reading nodes from NetCDF needs xarray; install it with `pip install xarray`, "
-            "or save the coordinates with numpy.savez as an .npz file."
+        raise MissingDependencyError(
+            "reading nodes from NetCDF needs xarray; install it with: pip install "
+            '"fc-graphs[netcdf]", or save the coordinates with numpy.savez as an .npz file.'
         ) from error
     with xr.open_dataset(path) as data:
         available = [str(v) for v in data.variables]

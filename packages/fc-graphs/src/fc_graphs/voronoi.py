@@ -30,6 +30,7 @@ On an O96 grid (40,320 points) this takes a few hundredths of a second where
 from __future__ import annotations
 
 import logging
+from typing import Literal, overload
 
 import numpy as np
 import numpy.typing as npt
@@ -77,12 +78,7 @@ def voronoi_areas(points: npt.ArrayLike) -> _Float:
     unit = unit / np.linalg.norm(unit, axis=1, keepdims=True)
     oriented = _row_triangulation(unit)
     if oriented is None:
-        oriented = _outward(unit, _hull_triangulation(unit))
-        if oriented is None:
-            raise GraphBuildError(
-                "cannot compute Voronoi cells: three of the points lie on one great circle; "
-                "use method='cos_latitude'."
-            )
+        oriented = _outward(unit, _hull_triangulation(unit), degenerate_ok=True)
     else:
         logger.debug("Voronoi: triangulated %d points row by row", len(unit))
     areas = _cell_areas(unit, *oriented)
@@ -179,15 +175,26 @@ def _zip_rows(top: _Int, top_angles: _Float, bottom: _Int, bottom_angles: _Float
     return np.concatenate(parts, axis=0) if parts else np.empty((0, 3), dtype=np.int64)
 
 
-def _outward(unit: _Float, triangles: _Int) -> tuple[_Int, _Float] | None:
+@overload
+def _outward(
+    unit: _Float, triangles: _Int, *, degenerate_ok: Literal[True]
+) -> tuple[_Int, _Float]: ...
+@overload
+def _outward(unit: _Float, triangles: _Int) -> tuple[_Int, _Float] | None: ...
+def _outward(
+    unit: _Float, triangles: _Int, *, degenerate_ok: bool = False
+) -> tuple[_Int, _Float] | None:
     """Triangles counter-clockwise seen from outside, and their unit normals (circumcentres).
 
-    ``None`` when a triangle is degenerate (three points on one great circle).
+    A triangle whose plane passes through the centre (three points on one great circle) has
+    no outside; it is ``None`` unless ``degenerate_ok``. qhull makes such triangles only
+    across the empty outside of a limited area whose border follows a meridian or the
+    equator, where :func:`_cell_areas` leaves them out as gaps whichever way they face.
     """
     a, b, c = (unit[triangles[:, k]] for k in range(3))
     normal = np.cross(b - a, c - a)
     side = np.einsum("ij,ij->i", normal, a)
-    if np.any(side == 0.0):
+    if not degenerate_ok and np.any(side == 0.0):
         return None
     flip = side < 0
     triangles = triangles.copy()

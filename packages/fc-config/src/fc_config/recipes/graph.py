@@ -105,7 +105,28 @@ ANEMOI_CLASSES: dict[str, str] = {
     "RestrictEdgeLength": "restrict_edge_length",
 }
 
+#: What changes besides the kind, for Anemoi classes whose parameters fc names differently.
+_ANEMOI_KEYS: dict[str, str] = {
+    "AnemoiDatasetNodes": "dataset: becomes path:",
+    "ZarrDatasetNodes": "dataset: becomes path:",
+    "NPZFileNodes": (
+        "grid_definition_path: and resolution: become path: (the .npz file itself), with "
+        "latitudes:/longitudes: naming its arrays"
+    ),
+    "HEALPixNodes": "resolution: r becomes nside: 2**r",
+    "LimitedAreaHEALPixNodes": (
+        "resolution: r becomes nside: 2**r, and reference_node_name: becomes an area: or mask:"
+    ),
+    "LimitedAreaTriNodes": "reference_node_name: and margin_radius_km: become an area: or mask:",
+    "LimitedAreaHexNodes": "reference_node_name: and margin_radius_km: become an area: or mask:",
+}
+
 Norm = Literal["none", "unit-max", "unit-sum", "unit-std"]
+
+_EDGE_DIRS_SUM = (
+    "edge_dirs components are positive and negative, so unit-sum cannot scale them; use "
+    "unit-max, unit-std or none"
+)
 Loc = tuple[str | int, ...]
 
 _ENDS = ("source", "target")
@@ -130,9 +151,10 @@ def _no_target(value: Any) -> Any:
             f"_target_ {target!r} is an Anemoi class path, and fc knows no equivalent of "
             f"{name}{hint}; fc selects builders by kind, see the schema for the kinds"
         )
+    keys = _ANEMOI_KEYS.get(name, "the other keys keep their names")
     raise ValueError(
         f"_target_ {target!r} is Anemoi's way to select a class; fc selects by kind: replace "
-        f"_target_ with kind: {kind} (the other keys keep their names)"
+        f"_target_ with kind: {kind} ({keys})"
     )
 
 
@@ -227,11 +249,11 @@ class IcosahedralNodes(_NodeBuilderBase):
     kind: Literal["icosahedral"]
     """Selects this builder."""
 
-    resolution: int = Field(ge=0, le=12)
+    resolution: int = Field(ge=0, le=10)
     """Refinement level: each level splits every triangle in four (level 6 has 40,962 nodes)."""
 
     shape: Literal["triangles", "hexagons"] = "triangles"
-    """``triangles`` refines the icosahedron itself (``resolution`` 0-12); ``hexagons`` takes
+    """``triangles`` refines the icosahedron itself (``resolution`` 0-10); ``hexagons`` takes
     the cells of Uber's H3 grid at that resolution (0-6; 2 + 120·7^r cells, Anemoi's
     ``HexNodes``; needs ``pip install "fc-graphs[hexagons]"``)."""
 
@@ -285,6 +307,15 @@ class AreaWeightAttribute(FcModel):
     """Scaling of the weights: ``unit-max`` (largest is 1), ``unit-sum`` (they sum to 1),
     ``unit-std`` (standard deviation 1) or ``none``."""
 
+    @model_validator(mode="after")
+    def _scalable(self) -> AreaWeightAttribute:
+        if self.kind == "uniform" and self.norm == "unit-std":
+            raise ValueError(
+                "uniform weights are all equal, so their standard deviation is 0 and unit-std "
+                "cannot scale them; use unit-max, unit-sum or none"
+            )
+        return self
+
 
 class MaskAttribute(FcModel):
     """A boolean per node: true where a dataset variable is non-zero and not missing."""
@@ -313,12 +344,20 @@ class EdgeAttribute(FcModel):
     target's local frame. Leave it out when the attribute is named after its kind."""
 
     norm: Norm = "unit-max"
-    """Scaling: ``unit-max``, ``unit-sum``, ``unit-std`` or ``none``."""
+    """Scaling: ``unit-max``, ``unit-sum``, ``unit-std`` or ``none`` (``edge_dirs`` takes
+    ``unit-max``, ``unit-std`` or ``none``: its components have both signs, so they have no
+    meaningful sum)."""
 
     @model_validator(mode="before")
     @classmethod
     def _anemoi(cls, value: Any) -> Any:
         return _no_target(value)
+
+    @model_validator(mode="after")
+    def _scalable(self) -> EdgeAttribute:
+        if self.kind == "edge_dirs" and self.norm == "unit-sum":
+            raise ValueError(_EDGE_DIRS_SUM)
+        return self
 
 
 # --- node and edge sets -----------------------------------------------------------------------
@@ -446,7 +485,9 @@ class EdgeSet(FcModel):
         for key, attribute in self.attributes.items():
             if attribute.kind is not None:
                 continue
-            if key in ("edge_length", "edge_dirs"):
+            if key == "edge_dirs" and attribute.norm == "unit-sum":
+                problems.append(problem(("attributes", key), _EDGE_DIRS_SUM))
+            elif key in ("edge_length", "edge_dirs"):
                 attribute.kind = key  # type: ignore[assignment]
             else:
                 problems.append(
