@@ -110,7 +110,7 @@ GRAPH: dict[str, Any] = {
 }
 
 CHECKPOINT: dict[str, Any] = {
-    "format_version": 1,
+    "format_version": 2,
     "kind": "checkpoint",
     "uuid": CHECKPOINT_UUID,
     "model": {"processor": {"type": "gnn", "num_layers": 16}},
@@ -130,6 +130,16 @@ CHECKPOINT: dict[str, Any] = {
     "provenance": PROVENANCE,
     "tracking_run_id": "3f2a9c",
     "required_versions": {"fc-models": ">=0.1,<0.2"},
+    "processing": {
+        "normaliser": {"default": "mean-std", "per_variable": {"tp": "std"}},
+        "bounding": [{"kind": "relu", "variables": ["tp"]}],
+    },
+    "tensors": {
+        "model/network.weight": {"shape": [3, 8], "dtype": "float32"},
+        "model/network.bias": {"shape": [3], "dtype": "float32"},
+        "graph/nodes/data/coords": {"shape": [88, 2], "dtype": "float32"},
+    },
+    "parameter_count": 27,
 }
 
 FORECAST: dict[str, Any] = {

@@ -40,6 +40,8 @@ _REGISTRY: dict[str, str] = {
     "graph-metadata": "fc_config.metadata.graph:GraphMetadata",
     "dataset-recipe": "fc_config.recipes.dataset:DatasetRecipe",
     "graph-recipe": "fc_config.recipes.graph:GraphRecipe",
+    "model": "fc_config.model:ModelConfig",
+    "model-processing": "fc_config.model_processing:ProcessingConfig",
 }
 
 

@@ -27,7 +27,10 @@ DATASET_FORMAT_VERSION = 1
 #: Current format of graph files (:class:`~fc_config.GraphMetadata`).
 GRAPH_FORMAT_VERSION = 1
 #: Current format of inference checkpoints (:class:`~fc_config.CheckpointMetadata`).
-CHECKPOINT_FORMAT_VERSION = 1
+#: History (``docs/formats/checkpoint.md``): 1, the first format; 2 adds ``processing``
+#: (normaliser, imputer, bounding), ``tensors`` (name, shape and dtype of every stored
+#: tensor) and ``parameter_count``. fc-models migrates older checkpoints (``fc-models migrate``).
+CHECKPOINT_FORMAT_VERSION = 2
 #: Current format of forecast outputs (:class:`~fc_config.ForecastMetadata`).
 FORECAST_FORMAT_VERSION = 1
 

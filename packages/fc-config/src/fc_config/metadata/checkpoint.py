@@ -1,4 +1,8 @@
-"""Metadata of an inference checkpoint: everything needed to run the model it holds."""
+"""Metadata of an inference checkpoint: everything needed to run the model it holds.
+
+The file format itself (members, tensor names, versions, migrations, what a reader refuses) is
+specified in ``docs/formats/checkpoint.md``; fc-models reads and writes it.
+"""
 
 from __future__ import annotations
 
@@ -7,18 +11,66 @@ from uuid import UUID
 
 from pydantic import Field, model_validator
 
+from fc_config.base import FcModel
 from fc_config.common import GridDescription, Provenance, Statistics, VariableMetadata
 from fc_config.exceptions import ConfigError
 from fc_config.metadata._document import ArtifactMetadata, check_unique, check_variables_metadata
 from fc_config.metadata.graph import GraphMetadata
+from fc_config.model_processing import ProcessingConfig
 from fc_config.scalars import Frequency
 from fc_config.suggest import did_you_mean
 from fc_config.versioning import CHECKPOINT_FORMAT_VERSION
 
-__all__ = ["CHECKPOINT_FORMAT_VERSION", "CheckpointMetadata", "VariableRole"]
+__all__ = [
+    "CHECKPOINT_FORMAT_VERSION",
+    "CheckpointMetadata",
+    "TensorDtype",
+    "TensorInfo",
+    "VariableRole",
+]
 
 VariableRole = Literal["prognostic", "forcing", "diagnostic"]
 _ROLES: tuple[VariableRole, ...] = ("prognostic", "forcing", "diagnostic")
+
+#: Element types of checkpoint tensors (torch's names).
+TensorDtype = Literal[
+    "bool",
+    "uint8",
+    "int8",
+    "int16",
+    "int32",
+    "int64",
+    "float16",
+    "bfloat16",
+    "float32",
+    "float64",
+]
+_TENSOR_PREFIXES = ("model/", "graph/")
+
+
+class TensorInfo(FcModel):
+    """Shape and element type of one tensor of the checkpoint, as the model holds it."""
+
+    shape: list[int]
+    """Size of each dimension (``[]`` for a scalar)."""
+
+    dtype: TensorDtype
+    """Element type in the model. ``bfloat16`` tensors are stored as ``float32`` in the
+    file (numpy, which reads safetensors here, has no bfloat16) and cast back on loading."""
+
+    @property
+    def numel(self) -> int:
+        """Number of elements."""
+        count = 1
+        for size in self.shape:
+            count *= size
+        return count
+
+    @model_validator(mode="after")
+    def _sizes(self) -> TensorInfo:
+        if any(size < 0 for size in self.shape):
+            raise ValueError(f"shape {self.shape} has a negative size")
+        return self
 
 
 class CheckpointMetadata(ArtifactMetadata):
@@ -94,6 +146,19 @@ class CheckpointMetadata(ArtifactMetadata):
     """Versions of the packages needed to run the model, by distribution name (``fc-models:
     ">=0.1,<0.2"``)."""
 
+    processing: ProcessingConfig
+    """Normaliser, imputer and bounding applied around the network (format 2 on; a format-1
+    checkpoint is migrated to the defaults it was made with: mean-std, no imputer, no
+    bounding)."""
+
+    tensors: dict[str, TensorInfo]
+    """Shape and dtype of every tensor in ``tensors.safetensors``, by name: ``model/<name>``
+    for the model's state dict, ``graph/...`` for the graph (format 2 on). Lets a reader check
+    a file, and show its size, without loading the tensors."""
+
+    parameter_count: int = Field(ge=0)
+    """Number of parameters of the network (format 2 on)."""
+
     def index_of(self, name: str) -> int:
         """Return the index of variable ``name`` in the model's tensors.
 
@@ -124,6 +189,7 @@ class CheckpointMetadata(ArtifactMetadata):
                 f"statistics has {len(self.statistics.mean)} values per statistic "
                 f"but there are {len(self.variables)} variables"
             )
+        self._check_tensors()
         graph_dataset = self.graph.dataset_uuid if self.graph is not None else None
         if graph_dataset is not None and graph_dataset != self.dataset_uuid:
             raise ValueError(
@@ -155,3 +221,19 @@ class CheckpointMetadata(ArtifactMetadata):
             )
         if not self.prognostic and not self.diagnostic:
             raise ValueError("the model has no output: give prognostic or diagnostic variables")
+
+    def _check_tensors(self) -> None:
+        for name in self.tensors:
+            if not name.startswith(_TENSOR_PREFIXES):
+                raise ValueError(
+                    f"tensor {name!r} is neither under 'model/' (the state dict) "
+                    "nor under 'graph/' (the graph)"
+                )
+        in_model = sum(
+            info.numel for name, info in self.tensors.items() if name.startswith("model/")
+        )
+        if self.parameter_count > in_model:
+            raise ValueError(
+                f"parameter_count is {self.parameter_count}, but the model's tensors hold "
+                f"only {in_model} values"
+            )
