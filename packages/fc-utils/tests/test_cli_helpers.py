@@ -111,6 +111,14 @@ def test_multiline_errors_keep_their_lines() -> None:
     ]
 
 
+def test_wrapping_never_breaks_a_hyphenated_word_or_a_long_path() -> None:
+    path = "/data/" + "very-long-folder-name/" * 6 + "graph.fcg"
+    message = "plotting needs matplotlib; install it with pip install fc-graphs[plots] " * 3
+    text = format_error(ConfigError(f"{message}then open {path}"), "fc-x")
+    assert text.count("fc-graphs[plots]") == 3
+    assert path in text.replace("\n  ", " ").split()
+
+
 @pytest.mark.parametrize(
     ("verbose", "quiet", "debug", "fc_level", "root_level"),
     [

@@ -210,7 +210,14 @@ def format_error(exc: BaseException, prog: str) -> str:
         )
         head = f"{prog}: internal error: "
     lines = text.splitlines() or [""]
-    first = textwrap.fill(head + lines[0], width=_width(), subsequent_indent="  ")
+    # never break inside a word: `pip install "fc-graphs[plots]"` and paths must stay whole
+    first = textwrap.fill(
+        head + lines[0],
+        width=_width(),
+        subsequent_indent="  ",
+        break_on_hyphens=False,
+        break_long_words=False,
+    )
     rest = [f"  {line}" if line and not line.startswith(" ") else line for line in lines[1:]]
     return "\n".join([first, *rest])
 
