@@ -442,9 +442,11 @@ def _reference_length(builder: CutoffEdges, source: _Side, target: _Side) -> flo
     for side in (target, source):
         resolution = _hexagonal_resolution(side.nodes)
         if resolution is not None:  # the longest edge of the whole H3 level
-            length = reference_edge_length(
-                latlon_to_xyz(*hexagonal_nodes(resolution)), hexagonal_mesh_edges(resolution)
-            )
+            # a whole level's nodes are already built; only a limited one needs them again
+            full = side.xyz if side.nodes.full_indices is None else None
+            if full is None:
+                full = latlon_to_xyz(*hexagonal_nodes(resolution))
+            length = reference_edge_length(full, hexagonal_mesh_edges(resolution))
             logger.debug("cutoff: reference length %.5f rad of H3 mesh %r", length, side.nodes.name)
             return length
         if side.nodes.mesh is not None:

@@ -40,7 +40,6 @@ from __future__ import annotations
 
 import itertools
 import logging
-import operator
 from collections.abc import Iterable
 from types import ModuleType
 
@@ -49,7 +48,7 @@ import numpy.typing as npt
 
 from fc_graphs.exceptions import GraphBuildError, MissingDependencyError
 from fc_graphs.geometry import latlon_to_xyz
-from fc_graphs.meshes.icosahedral import _unique, within_hops
+from fc_graphs.meshes.icosahedral import _unique, check_int, within_hops
 
 __all__ = [
     "MissingDependencyError",
@@ -191,7 +190,7 @@ def hexagonal_edges(
         If h3 (version 4 or later) is not installed.
     """
     r = _check_resolution(resolution)
-    hops = _check_int(x_hops, "x_hops", minimum=1)
+    hops = check_int(x_hops, "x_hops", minimum=1)
     levels = _check_levels(scale_resolutions, r)
     cells = hexagonal_cells(r)
     xyz = latlon_to_xyz(*_centres(cells))
@@ -365,7 +364,7 @@ def _check_levels(levels: Iterable[int] | None, resolution: int) -> list[int]:
             f"scale_resolutions must be a list of H3 resolutions, got {levels!r}; "
             f"for example [{resolution}], or leave it out for all of 0 to {resolution}."
         )
-    checked = sorted({_check_int(level, "a scale resolution", minimum=0) for level in levels})
+    checked = sorted({check_int(level, "a scale resolution", minimum=0) for level in levels})
     if not checked:
         raise GraphBuildError(
             "scale_resolutions is empty, so no edge would be built; list at least one level or "
@@ -381,7 +380,7 @@ def _check_levels(levels: Iterable[int] | None, resolution: int) -> list[int]:
 
 def _check_resolution(resolution: int) -> int:
     """Return ``resolution`` if it is an integer H3 resolution in [0, _MAX_RESOLUTION]."""
-    value = _check_int(resolution, "the H3 resolution", minimum=0)
+    value = check_int(resolution, "the H3 resolution", minimum=0)
     if value > _MAX_RESOLUTION:
         raise GraphBuildError(
             f"H3 resolution {value} is too fine for a mesh (at most {_MAX_RESOLUTION}, which "
@@ -389,18 +388,3 @@ def _check_resolution(resolution: int) -> int:
             "times as many cells as the one before, and 3 to 5 suit a global processor mesh."
         )
     return value
-
-
-def _check_int(value: int, name: str, *, minimum: int) -> int:
-    """Return ``value`` as an int if it is an integer of at least ``minimum`` (bools refused)."""
-    if isinstance(value, bool):
-        raise GraphBuildError(f"{name} must be an integer, got {value!r}.")
-    try:
-        number = operator.index(value)
-    except TypeError:
-        raise GraphBuildError(
-            f"{name} must be an integer, got {value!r} of type {type(value).__name__}."
-        ) from None
-    if number < minimum:
-        raise GraphBuildError(f"{name} must be at least {minimum}, got {number}.")
-    return number

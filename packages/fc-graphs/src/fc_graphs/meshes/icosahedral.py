@@ -250,7 +250,7 @@ def multi_mesh_edges(level: int, *, x_hops: int = 1) -> npt.NDArray[np.int64]:
         If ``level`` is not an integer in [0, 10] or ``x_hops`` is not a positive integer.
     """
     _check_level(level)
-    hops = _check_positive_int(x_hops, "x_hops")
+    hops = check_int(x_hops, "x_hops", minimum=1)
     meshes = refined_meshes(level)
     senders: list[npt.NDArray[np.int64]] = []
     receivers: list[npt.NDArray[np.int64]] = []
@@ -363,7 +363,7 @@ def _check_faces(faces: npt.ArrayLike) -> npt.NDArray[np.int64]:
 
 def _check_level(level: int) -> int:
     """Return ``level`` if it is an integer refinement level in [0, _MAX_LEVEL]."""
-    value = _check_non_negative_int(level, "level")
+    value = check_int(level, "level")
     if value > _MAX_LEVEL:
         raise GraphBuildError(
             f"refinement level {value} is too fine (at most {_MAX_LEVEL}, which already has "
@@ -372,16 +372,12 @@ def _check_level(level: int) -> int:
     return value
 
 
-def _check_positive_int(value: int, name: str) -> int:
-    """Return ``value`` if it is an integer of at least 1."""
-    number = _check_non_negative_int(value, name)
-    if number < 1:
-        raise GraphBuildError(f"{name} must be at least 1, got {number}.")
-    return number
+def check_int(value: int, name: str, *, minimum: int = 0) -> int:
+    """Return ``value`` as an int if it is an integer of at least ``minimum`` (bools refused).
 
-
-def _check_non_negative_int(value: int, name: str) -> int:
-    """Return ``value`` as an int if it is a non-negative integer (bools are refused)."""
+    Shared by the mesh builders, so that a level, a resolution or ``x_hops`` given as a float
+    or a bool gets the same message everywhere.
+    """
     if isinstance(value, bool):
         raise GraphBuildError(f"{name} must be an integer, got {value!r}.")
     try:
@@ -390,6 +386,6 @@ def _check_non_negative_int(value: int, name: str) -> int:
         raise GraphBuildError(
             f"{name} must be an integer, got {value!r} of type {type(value).__name__}."
         ) from None
-    if number < 0:
-        raise GraphBuildError(f"{name} must be non-negative, got {number}.")
+    if number < minimum:
+        raise GraphBuildError(f"{name} must be at least {minimum}, got {number}.")
     return number
